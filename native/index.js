@@ -1,0 +1,3 @@
+// Loads the compiled addon. Only src/sys/ requires this module.
+'use strict';
+module.exports = require('./build/Release/tskeepalived_native.node');

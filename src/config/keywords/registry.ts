@@ -1,0 +1,133 @@
+// The keyword registry: one table per block type. The parser, -t, the README keyword table and the
+// dump all come from these tables, so documentation cannot drift from code.
+import type { Diagnostics, Loc } from '../diagnostics';
+import type { Stmt, Word } from '../tree';
+import type { HostFacts } from '../host-facts';
+
+/** How far tskeepalived implements a keyword at run time (all keywords are parsed and validated by -t). */
+export type KeywordStatus =
+  /** Parsed, validated and acted upon. */
+  | 'supported'
+  /** Parsed and validated; the run-time feature is not built yet (the daemon logs this once). */
+  | 'parsed'
+  /** Accepted for compatibility; has no effect by design (e.g. a keepalived build option we never need). */
+  | 'ignored';
+
+/** Whether a keyword opens a block. */
+export type BlockMode = 'none' | 'required' | 'optional';
+
+export interface ApplyContext {
+  readonly diag: Diagnostics;
+  /** Facts about the host (interfaces, users, files); validation uses them, parsing should not need to. */
+  readonly host: HostFacts;
+  /** Walks a nested block with its own table into `draft`. */
+  walk<D>(spec: BlockSpec<D>, stmts: readonly Stmt[], draft: D): void;
+}
+
+export interface KeywordSpec<D> {
+  /** The keyword exactly as written in keepalived.conf. */
+  readonly name: string;
+  /** Argument syntax for the README, e.g. `<1-255>` or `MASTER|BACKUP`. Empty when none. */
+  readonly syntax: string;
+  /** One line: what it does (our words). */
+  readonly doc: string;
+  /** Defaults to 'none'. */
+  readonly block?: BlockMode;
+  /** For a deprecated alias: the keyword to use instead; a DEPRECATED warning names it. */
+  readonly deprecated?: string;
+  /** Defaults to 'supported'. */
+  readonly status?: KeywordStatus;
+  /** The block table(s) this keyword's block is read with, for the README table and the dump. */
+  readonly sub?: BlockSpec<any> | readonly BlockSpec<any>[];
+  /** Applies the statement to the draft model, reporting problems through ctx.diag. */
+  apply(stmt: Stmt, draft: D, ctx: ApplyContext): void;
+}
+
+export interface BlockSpec<D> {
+  /** The block type's name, e.g. `vrrp_instance`; the README groups keywords by it. */
+  readonly name: string;
+  readonly keywords: readonly KeywordSpec<D>[];
+  /**
+   * Statements whose first word is not a keyword of the table (e.g. the address lines of
+   * `virtual_ipaddress`). Without it such a statement is an unknown keyword.
+   */
+  readonly other?: (stmt: Stmt, draft: D, ctx: ApplyContext) => void;
+}
+
+const tables = new WeakMap<BlockSpec<unknown>, Map<string, KeywordSpec<unknown>>>();
+
+/** The keyword table of a block, built once. Duplicate names in one table are a programming error. */
+export function keywordTable<D>(spec: BlockSpec<D>): Map<string, KeywordSpec<D>> {
+  let t = tables.get(spec as BlockSpec<unknown>);
+  if (!t) {
+    t = new Map();
+    for (const k of spec.keywords) {
+      if (t.has(k.name)) throw new Error(`keyword '${k.name}' registered twice in block '${spec.name}'`);
+      t.set(k.name, k as KeywordSpec<unknown>);
+    }
+    tables.set(spec as BlockSpec<unknown>, t);
+  }
+  return t as Map<string, KeywordSpec<D>>;
+}
+
+/** Walks the statements of one block through its table. */
+export function walkBlock<D>(spec: BlockSpec<D>, stmts: readonly Stmt[], draft: D, ctx: ApplyContext): void {
+  const table = keywordTable(spec);
+  for (const stmt of stmts) {
+    const kw = table.get(stmt.keyword.text);
+    if (!kw) {
+      if (spec.other) {
+        spec.other(stmt, draft, ctx);
+      } else {
+        ctx.diag.report('UNKNOWN_KEYWORD', stmt.keyword.loc, `Unknown keyword '${stmt.keyword.text}'`);
+        // keepalived ignores the '{' of an unknown keyword and reads its contents at the current level.
+        if (stmt.block) walkBlock(spec, stmt.block, draft, ctx);
+      }
+      continue;
+    }
+    if (kw.deprecated) {
+      ctx.diag.report('DEPRECATED', stmt.keyword.loc, `'${kw.name}' is deprecated - please use '${kw.deprecated}'`);
+    }
+    const mode = kw.block ?? 'none';
+    if (mode === 'required' && !stmt.block) {
+      ctx.diag.report('MISSING_BOB', stmt.keyword.loc, `Missing '{' at beginning of configuration block for '${kw.name}'`);
+      continue;
+    }
+    if (mode === 'none' && stmt.block) {
+      ctx.diag.report('UNEXPECTED_BOB', stmt.open ?? stmt.loc, `Unexpected '{' after '${kw.name}' - ignoring`);
+      kw.apply({ ...stmt, block: undefined } as Stmt, draft, ctx);
+      walkBlock(spec, stmt.block, draft, ctx);
+      continue;
+    }
+    kw.apply(stmt, draft, ctx);
+  }
+}
+
+/** One row of the registry: a keyword in a block. */
+export interface RegistryEntry {
+  readonly block: string;
+  readonly keyword: KeywordSpec<unknown>;
+}
+
+/** Every keyword of every block reachable from a root spec, depth first, each block once. */
+export function registryEntries(root: BlockSpec<any>): RegistryEntry[] {
+  const out: RegistryEntry[] = [];
+  const seen = new Set<BlockSpec<any>>();
+  const visit = (b: BlockSpec<any>): void => {
+    if (seen.has(b)) return;
+    seen.add(b);
+    for (const k of b.keywords) out.push({ block: b.name, keyword: k as KeywordSpec<unknown> });
+    for (const k of b.keywords) {
+      if (!k.sub) continue;
+      const subs: readonly BlockSpec<any>[] = Array.isArray(k.sub) ? k.sub : [k.sub as BlockSpec<any>];
+      for (const sb of subs) visit(sb);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** Convenience for keyword definitions: a keyword whose location is reported. */
+export function at(w: Word | Stmt): Loc {
+  return 'keyword' in w ? w.keyword.loc : w.loc;
+}
