@@ -1,0 +1,67 @@
+// tskeepalived's entry point: parse keepalived's command line and run the chosen role.
+import { helpText, parseArgs, UsageError, type CliOptions } from './options';
+import { runConfigTest } from './config-test';
+
+export const VERSION = '0.1.0';
+export const KEEPALIVED_COMPAT = '2.4.3';
+
+/** keepalived's SIGFUNC names (lib/signals.c get_signum) and their numbers on Linux. */
+export function signum(name: string): number | undefined {
+  const SIGRTMIN = 34;
+  const SIGRTMAX = 64;
+  const table: Record<string, number> = {
+    STOP: 15,
+    RELOAD: 1,
+    DATA: 10,
+    STATS: 12,
+    STATS_CLEAR: SIGRTMAX - 1,
+    JSON: SIGRTMIN + 2,
+    TDUMP: SIGRTMAX,
+  };
+  return table[name];
+}
+
+function versionText(): string {
+  return `tskeepalived v${VERSION} (keepalived ${KEEPALIVED_COMPAT} compatible), Node.js ${process.version}\n`;
+}
+
+/** Runs with argv (without node and the script); sets process.exitCode or exits. */
+export function main(argv: readonly string[]): void {
+  let opts: CliOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tskeepalived: ${e.message}\n${helpText()}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw e;
+  }
+  if (opts.help) {
+    process.stdout.write(helpText());
+    return;
+  }
+  if (opts.version) {
+    process.stdout.write(versionText());
+    return;
+  }
+  if (opts.signum !== undefined) {
+    const n = signum(opts.signum);
+    if (n === undefined) {
+      process.stderr.write(`Unknown sigfunc ${opts.signum}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(`${n}\n`);
+    return;
+  }
+  if (opts.configTest !== undefined || (opts.dumpJson !== undefined && !opts.dontFork)) {
+    process.exitCode = runConfigTest(opts);
+    return;
+  }
+  process.stderr.write('tskeepalived: the daemon is not built yet; only -t/--config-test, --dump-json, --signum, -v and -h work\n');
+  process.exitCode = 2;
+}
+
+if (require.main === module) main(process.argv.slice(2));
