@@ -86,7 +86,7 @@ export function walkBlock<D>(spec: BlockSpec<D>, stmts: readonly Stmt[], draft: 
       continue;
     }
     if (kw.deprecated) {
-      ctx.diag.report('DEPRECATED', stmt.keyword.loc, `'${kw.name}' is deprecated - please use '${kw.deprecated}'`);
+      ctx.diag.report('DEPRECATED', stmt.keyword.loc, `${kw.name} is deprecated - please use '${kw.deprecated}'`);
     }
     const mode = kw.block ?? 'none';
     if (mode === 'required' && !stmt.block) {
