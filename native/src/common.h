@@ -1,4 +1,4 @@
-// Shared helpers for the addon: errno-shaped JS errors.
+// Shared helpers for the addon: errno-shaped JS errors and each part's init function.
 #pragma once
 #include <napi.h>
 #include <cerrno>
@@ -21,6 +21,12 @@ inline void ThrowErrno(Napi::Env env, int err, const char* syscall) {
   ErrnoError(env, err, syscall).ThrowAsJavaScriptException();
 }
 
+inline void ThrowType(Napi::Env env, const char* what) {
+  Napi::TypeError::New(env, what).ThrowAsJavaScriptException();
+}
+
 void InitProcess(Napi::Env env, Napi::Object exports);
+void InitSched(Napi::Env env, Napi::Object exports);
+void InitSocket(Napi::Env env, Napi::Object exports);
 
 }  // namespace tska

@@ -1,7 +1,5 @@
-// Generates README's keyword reference from the registry; `--write` updates README in place,
+// Generates README's keyword reference from the registry (pure); src/cli/readme-table.ts writes it,
 // and a test fails when README and the registry disagree.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { rootSpec } from './index';
 import { registryEntries } from './registry';
 
@@ -43,17 +41,4 @@ export function withTable(readme: string): string {
   const b = readme.indexOf(END);
   if (a < 0 || b < a) throw new Error('README has no keyword-table markers');
   return readme.slice(0, a + BEGIN.length) + '\n' + keywordTable() + '\n' + readme.slice(b);
-}
-
-if (require.main === module) {
-  const readme = path.join(__dirname, '..', '..', '..', '..', 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  const next = withTable(text);
-  if (process.argv.includes('--write')) {
-    fs.writeFileSync(readme, next);
-    console.log('README keyword table written');
-  } else if (next !== text) {
-    console.error('README keyword table is out of date: run npm run readme:keywords');
-    process.exitCode = 1;
-  }
 }
