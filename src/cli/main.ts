@@ -1,6 +1,8 @@
 // tskeepalived's entry point: parse keepalived's command line and run the chosen role.
 import { helpText, parseArgs, UsageError, type CliOptions } from './options';
-import { runConfigTest } from './config-test';
+import { loadFromOptions, runConfigTest } from './config-test';
+import { runDaemon } from './daemon';
+import { runWorker } from '../core/worker';
 
 export const VERSION = '0.1.0';
 export const KEEPALIVED_COMPAT = '2.4.3';
@@ -60,8 +62,11 @@ export function main(argv: readonly string[]): void {
     process.exitCode = runConfigTest(opts);
     return;
   }
-  process.stderr.write('tskeepalived: the daemon is not built yet; only -t/--config-test, --dump-json, --signum, -v and -h work\n');
-  process.exitCode = 2;
+  if (opts.role !== undefined) {
+    runWorker(opts.role, opts, loadFromOptions);
+    return;
+  }
+  runDaemon(opts, argv);
 }
 
 if (require.main === module) main(process.argv.slice(2));
