@@ -1,7 +1,7 @@
 // Cross-reference validation, one function per family, run after every block has been read.
 import type { ConfigDraft } from './model';
 import type { ApplyContext } from './keywords/registry';
-import { validateGlobal } from './validate-global';
+import { validateGlobal, validateScriptSecurity } from './validate-global';
 import { validateVrrp } from './validate-vrrp';
 import { validateLvs } from './validate-lvs';
 import { validateBfd } from './validate-bfd';
@@ -9,4 +9,4 @@ import { validateBfd } from './validate-bfd';
 export type Validator = (cfg: ConfigDraft, ctx: ApplyContext) => void;
 
 /** In order: globals first (script security settings are read by the others). */
-export const validators: readonly Validator[] = [validateGlobal, validateVrrp, validateLvs, validateBfd];
+export const validators: readonly Validator[] = [validateGlobal, validateVrrp, validateLvs, validateBfd, validateScriptSecurity];
