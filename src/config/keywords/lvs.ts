@@ -271,7 +271,7 @@ function scriptOf(s: Stmt, kind: 'notify', cfg: ConfigDraft, ctx: ApplyContext):
   if (!needArgs(s, 1, ctx)) return null;
   const cmd = s.args[0]!;
   const user = s.args.length > 1 ? s.args.slice(1) : undefined;
-  const r = checkScript(cmd, user, kind, cfg, ctx);
+  const r = checkScript(cmd, user, kind, cfg, ctx, { process: 'checker' });
   return { loc: s.loc, command: cmd.text, argv: [...r.argv], uid: r.uid, gid: r.gid, enabled: r.ok };
 }
 
