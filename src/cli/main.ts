@@ -1,6 +1,7 @@
 // tskeepalived's entry point: parse keepalived's command line and run the chosen role.
 import { helpText, parseArgs, UsageError, type CliOptions } from './options';
 import { loadFromOptions, runConfigTest } from './config-test';
+import { runGenhash } from '../check/genhash';
 import { runDaemon } from './daemon';
 import { runWorker } from '../core/worker';
 
@@ -29,6 +30,13 @@ function versionText(): string {
 
 /** Runs with argv (without node and the script); sets process.exitCode or exits. */
 export function main(argv: readonly string[]): void {
+  // keepalived: -T/--genhash must be the first option; the rest are genhash's own flags.
+  if (argv[0] === '-T' || argv[0] === '--genhash') {
+    void runGenhash(argv.slice(1)).then((code) => {
+      process.exitCode = code;
+    });
+    return;
+  }
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);

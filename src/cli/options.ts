@@ -156,6 +156,7 @@ export function buildProgram(): Command {
   opt('-m, --core-dump', 'produce a core dump if terminated abnormally (raises RLIMIT_CORE)');
   opt('-M, --core-dump-pattern [pattern]', 'also set /proc/sys/kernel/core_pattern (restored on exit)');
   opt('--signum <sigfunc>', 'print the signal number of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON or TDUMP');
+  opt('-T, --genhash', 'genhash mode (must be the first option): print the MD5 digest of a web page, see genhash(1)');
   opt('-t, --config-test [file]', 'check the configuration and exit; diagnostics to stderr or FILE');
   opt('-v, --version', 'print the version and exit');
   opt('-h, --help', 'print this help and exit');
