@@ -1,6 +1,7 @@
 // Completes and cross-checks the VRRP model after every block has been read: resolves defaults (global
 // vrrp_* settings, strict mode, version, priority/state), then reports what keepalived reports, plus our own checks.
 import type { ConfigDraft } from './model';
+import type { GlobalDefs } from './model/global';
 import type { ApplyContext } from './keywords/registry';
 import type { Loc } from './diagnostics';
 import { missingInterface } from './keywords/vrrp';
@@ -23,57 +24,30 @@ export interface VrrpGlobalDefaults {
   smtpAlert: boolean | null;
 }
 
-function pick(g: Record<string, unknown>, names: readonly string[]): unknown {
-  for (const n of names) if (g[n] !== undefined && g[n] !== null) return g[n];
-  return undefined;
-}
-function num(g: Record<string, unknown>, names: readonly string[]): number | undefined {
-  const v = pick(g, names);
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-function bool(g: Record<string, unknown>, names: readonly string[]): boolean | undefined {
-  const v = pick(g, names);
-  return typeof v === 'boolean' ? v : undefined;
-}
-function ip(g: Record<string, unknown>, names: readonly string[]): IpAddress | undefined {
-  const v = pick(g, names);
-  if (typeof v === 'string') return parseIp(v) ?? undefined;
-  if (v && typeof v === 'object' && 'family' in v && 'bytes' in v) {
-    const o = v as { family: unknown; bytes: unknown };
-    if ((o.family === 4 || o.family === 6) && o.bytes instanceof Uint8Array) return { family: o.family, bytes: o.bytes };
-  }
-  return undefined;
-}
-
-/**
- * Reads the vrrp_* defaults from global_defs. The global model is filled by another table, so fields are read
- * by name, defensively (timers in microseconds, `...Us`, or as written).
- */
-export function vrrpGlobalDefaults(global: object): VrrpGlobalDefaults {
-  const g = global as Record<string, unknown>;
-  const masterDelayUs = num(g, ['vrrpGarpMasterDelayUs', 'vrrpGarpMasterDelay']) ?? VRRP_DEFAULTS.garpMasterDelayUs;
-  const masterRepeat = num(g, ['vrrpGarpMasterRepeat']) ?? VRRP_DEFAULTS.garpMasterRepeat;
-  const v = num(g, ['vrrpVersion']);
+/** Reads the vrrp_* defaults from global_defs (timers in microseconds). */
+export function vrrpGlobalDefaults(g: GlobalDefs): VrrpGlobalDefaults {
+  const masterDelayUs = g.vrrpGarpMasterDelay;
+  const masterRepeat = g.vrrpGarpMasterRepeat;
   return {
-    version: v === 3 ? 3 : 2,
-    strict: bool(g, ['vrrpStrict']) ?? false,
-    mcastGroup4: ip(g, ['vrrpMcastGroup4']) ?? parseIp(VRRP_DEFAULTS.mcastGroup4)!,
-    mcastGroup6: ip(g, ['vrrpMcastGroup6']) ?? parseIp(VRRP_DEFAULTS.mcastGroup6)!,
+    version: g.vrrpVersion,
+    strict: g.vrrpStrict,
+    mcastGroup4: parseIp(g.vrrpMcastGroup4) ?? parseIp(VRRP_DEFAULTS.mcastGroup4)!,
+    mcastGroup6: parseIp(g.vrrpMcastGroup6) ?? parseIp(VRRP_DEFAULTS.mcastGroup6)!,
     garp: {
       masterDelayUs,
       masterRepeat,
-      masterRefreshUs: num(g, ['vrrpGarpMasterRefreshUs', 'vrrpGarpMasterRefresh']) ?? VRRP_DEFAULTS.garpMasterRefreshUs,
-      masterRefreshRepeat: num(g, ['vrrpGarpMasterRefreshRepeat']) ?? VRRP_DEFAULTS.garpMasterRefreshRepeat,
-      lowerPrioDelayUs: num(g, ['vrrpGarpLowerPrioDelayUs', 'vrrpGarpLowerPrioDelay']) ?? masterDelayUs,
-      lowerPrioRepeat: num(g, ['vrrpGarpLowerPrioRepeat']) ?? masterRepeat,
+      masterRefreshUs: g.vrrpGarpMasterRefresh,
+      masterRefreshRepeat: g.vrrpGarpMasterRefreshRepeat,
+      lowerPrioDelayUs: g.vrrpGarpLowerPrioDelay ?? masterDelayUs,
+      lowerPrioRepeat: g.vrrpGarpLowerPrioRepeat ?? masterRepeat,
     },
-    lowerPrioNoAdvert: bool(g, ['vrrpLowerPrioNoAdvert']) ?? false,
-    higherPrioSendAdvert: bool(g, ['vrrpHigherPrioSendAdvert']) ?? false,
-    skipCheckAdvAddr: bool(g, ['vrrpSkipCheckAdvAddr']) ?? false,
-    checkUnicastSrc: bool(g, ['vrrpCheckUnicastSrc']) ?? false,
-    notifyPriorityChanges: bool(g, ['vrrpNotifyPriorityChanges']) ?? false,
-    smtpAlertVrrp: bool(g, ['smtpAlertVrrp']) ?? null,
-    smtpAlert: bool(g, ['smtpAlert']) ?? null,
+    lowerPrioNoAdvert: g.vrrpLowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: g.vrrpHigherPrioSendAdvert ?? false,
+    skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
+    checkUnicastSrc: g.vrrpCheckUnicastSrc,
+    notifyPriorityChanges: g.vrrpNotifyPriorityChanges,
+    smtpAlertVrrp: g.smtpAlertVrrp ?? null,
+    smtpAlert: g.smtpAlert ?? null,
   };
 }
 

@@ -89,7 +89,7 @@ export function hostWith(ifaces: readonly string[]): HostFacts {
 }
 
 /** Reads text through the VRRP root keywords; validates unless told not to. */
-export function load(text: string, opts: { host?: HostFacts; validate?: boolean; global?: Record<string, unknown> } = {}): Loaded {
+export function load(text: string, opts: { host?: HostFacts; validate?: boolean; global?: Record<string, unknown>; root?: BlockSpec<ConfigDraft> } = {}): Loaded {
   const diag = new Diagnostics();
   const cfg = emptyConfig();
   if (opts.global) Object.assign(cfg.global, opts.global);
@@ -100,7 +100,7 @@ export function load(text: string, opts: { host?: HostFacts; validate?: boolean;
       walkBlock(spec, stmts, d, ctx);
     },
   };
-  walkBlock(vrrpRoot, parseStmts(text), cfg, ctx);
+  walkBlock(opts.root ?? vrrpRoot, parseStmts(text), cfg, ctx);
   if (opts.validate !== false) validateVrrp(cfg, ctx);
   return { cfg, diag, msgs: diag.list.map((d) => d.message) };
 }

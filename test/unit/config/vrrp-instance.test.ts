@@ -1,4 +1,5 @@
 // vrrp_instance keywords: parsing into the model, resolved defaults, deprecated aliases and parse-time messages.
+import { rootSpec } from '../../../src/config/keywords';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatIp } from '../../../src/net/ip';
@@ -62,7 +63,8 @@ test('version comes from the instance, global vrrp_version, or IPv6 VIPs', () =>
 
 test('global vrrp defaults are inherited (garp, mcast group, strict)', () => {
   const body = 'interface eth0\nvirtual_router_id 1\nvirtual_ipaddress {\n10.0.0.1\n}\ngarp_master_repeat 3';
-  const { cfg } = load(inst('A', body), { global: { vrrpGarpMasterDelayUs: 2_000_000, vrrpGarpMasterRefreshUs: 60_000_000, vrrpMcastGroup4: '224.0.0.19' } });
+  const globals = 'global_defs {\nvrrp_garp_master_delay 2\nvrrp_garp_master_refresh 60\nvrrp_mcast_group4 224.0.0.19\n}\n';
+  const { cfg } = load(globals + inst('A', body), { root: rootSpec });
   const i = cfg.vrrp.instances[0]!;
   assert.equal(i.garp.masterDelayUs, 2_000_000);
   assert.equal(i.garp.masterRefreshUs, 60_000_000);
