@@ -225,6 +225,17 @@ function ipLineOwner(d: InstanceDraft): { defaultInterface: string | null; owner
   return { defaultInterface: d.inst.interface, owner: `(${d.inst.name})` };
 }
 
+/** Addresses already configured on an instance (VIPs and excluded), for the duplicate check in O(1). */
+const vipKeySets = new WeakMap<object, Set<string>>();
+function vipKeys(inst: object): Set<string> {
+  let set = vipKeySets.get(inst);
+  if (!set) {
+    set = new Set();
+    vipKeySets.set(inst, set);
+  }
+  return set;
+}
+
 /** The address sub-block of virtual_ipaddress / virtual_ipaddress_excluded. */
 function vipKw(name: 'virtual_ipaddress' | 'virtual_ipaddress_excluded', doc: string): KeywordSpec<InstanceDraft> {
   return customKw<InstanceDraft>(name, { doc, syntax: '{ ADDRESS[/LEN] [dev IF] [scope S] [label L] ... }', block: 'required' }, (s, d, ctx) => {
@@ -232,7 +243,9 @@ function vipKw(name: 'virtual_ipaddress' | 'virtual_ipaddress_excluded', doc: st
     for (const line of s.block ?? []) {
       const a = parseAddressStmt(line, ctx, ipLineOwner(d));
       if (!a) continue;
-      const dup = [...d.inst.vips, ...d.inst.excludedVips].find((x) => x.address.family === a.address.family && ipEquals(x.address.bytes, a.address.bytes));
+      const key = `${a.address.family}:${formatIp(a.address)}`;
+      const seen = vipKeys(d.inst);
+      const dup = seen.has(key);
       if (dup) {
         ctx.diag.error(line.keyword.loc, `(${d.inst.name}): VIP duplicates a VIP ${formatIp(a.address)} - ignoring`);
         continue;
@@ -244,6 +257,7 @@ function vipKw(name: 'virtual_ipaddress' | 'virtual_ipaddress_excluded', doc: st
           continue;
         }
       }
+      seen.add(key);
       list.push(a);
     }
   });
