@@ -1,7 +1,9 @@
 // Reads a configuration file with its includes into a statement tree (lexer + preprocessor + blocks).
-import type { Diagnostics } from './diagnostics';
-import type { Stmt } from './tree';
-import type { PreprocessOptions } from './source';
+import { Diagnostics, type Loc } from './diagnostics';
+import type { Stmt, Word } from './tree';
+import type { PreprocessOptions, SourceReader } from './source';
+import { splitQuotedEscaped, splitWords, type Text } from './lexer';
+import { Preprocessor, type PreprocessLimits } from './preprocess';
 
 export interface ParseResult {
   readonly stmts: readonly Stmt[];
@@ -11,9 +13,192 @@ export interface ParseResult {
   readonly files: readonly string[];
 }
 
-/** Parses `path` (placeholder until the lexer/preprocessor lands: see src/config/preprocess.ts). */
-export function parseConfigFile(path: string, opts: PreprocessOptions, diag: Diagnostics): ParseResult {
-  void opts;
-  diag.report('FATAL', null, `config parser not built yet: cannot read ${path}`);
-  return { stmts: [], aborted: true, files: [path] };
+/** Blocks nested deeper than this are flattened (reported once), so tree walkers cannot overflow the stack. */
+export const MAX_BLOCK_DEPTH = 500;
+
+interface MutableStmt {
+  keyword: Word;
+  args: Word[];
+  block?: MutableStmt[];
+  open?: Loc;
+  loc: Loc;
+}
+
+interface Frame {
+  /** Statements of this block. */
+  readonly list: MutableStmt[];
+  /** A stray '{' whose contents stay at the enclosing level. */
+  readonly transparent: boolean;
+}
+
+/**
+ * The preprocessed line each statement was made from, for keywords that re-split it (scripts).
+ * Kept as a non-enumerable symbol property (a WeakMap costs far more garbage-collection time).
+ */
+const LINE: unique symbol = Symbol('tskeepalived.stmtLine');
+
+function lineOf(stmt: Stmt): Text | undefined {
+  return (stmt as Stmt & { [LINE]?: Text })[LINE];
+}
+
+/**
+ * The statement's words split the way keepalived splits script command lines: `"` and `'`
+ * quoting, adjacent parts joined into one word, shell-like escapes. The keyword is the first word.
+ * Null (after reporting) on an unterminated quote.
+ */
+export function scriptWords(stmt: Stmt, diag: Diagnostics): Word[] | null {
+  const line = lineOf(stmt);
+  if (!line) return [stmt.keyword, ...stmt.args];
+  return splitQuotedEscaped(line, diag);
+}
+
+/** The statement's line after comment removal and substitution (null for statements made elsewhere). */
+export function stmtText(stmt: Stmt): string | null {
+  return lineOf(stmt)?.text ?? null;
+}
+
+/** Builds the block tree from logical lines, keyword-agnostic: a `{` right after a statement opens its block. */
+export class TreeBuilder {
+  private readonly root: MutableStmt[] = [];
+  private readonly stack: Frame[] = [{ list: this.root, transparent: false }];
+  /** The statement made from the previous logical line, while it could still take a `{`. */
+  private last: MutableStmt | null = null;
+  private deepReported = false;
+
+  constructor(private readonly diag: Diagnostics) {}
+
+  /** Adds one logical line (a statement, or a lone brace). */
+  add(line: Text): void {
+    const text = line.text;
+    if (text === '{') {
+      this.open(line);
+      return;
+    }
+    if (text === '}') {
+      this.close(line);
+      return;
+    }
+    const words = splitWords(line, this.diag);
+    const [keyword, ...args] = words;
+    if (!keyword) {
+      this.last = null;
+      return;
+    }
+    const stmt: MutableStmt = { keyword, args, loc: keyword.loc };
+    Object.defineProperty(stmt, LINE, { value: line, enumerable: false });
+    (this.stack[this.stack.length - 1] as Frame).list.push(stmt);
+    this.last = stmt;
+  }
+
+  private open(line: Text): void {
+    const loc = line.loc(0);
+    const target = this.last;
+    this.last = null;
+    if (this.stack.length > MAX_BLOCK_DEPTH) {
+      if (!this.deepReported) {
+        this.diag.report('GENERAL_ERROR', loc, `Blocks nested more than ${MAX_BLOCK_DEPTH} deep - deeper blocks are flattened`);
+        this.deepReported = true;
+      }
+      this.stack.push({ list: (this.stack[this.stack.length - 1] as Frame).list, transparent: true });
+      return;
+    }
+    if (target && !target.block) {
+      target.block = [];
+      target.open = loc;
+      this.stack.push({ list: target.block, transparent: false });
+      return;
+    }
+    this.diag.report('UNEXPECTED_BOB', loc, "Unexpected '{' - ignoring");
+    this.stack.push({ list: (this.stack[this.stack.length - 1] as Frame).list, transparent: true });
+  }
+
+  private close(line: Text): void {
+    this.last = null;
+    if (this.stack.length > 1) {
+      this.stack.pop();
+      return;
+    }
+    const loc = line.loc(0);
+    this.diag.report('UNEXPECTED_EOB', loc, "Extra '}' found");
+    this.diag.report('UNKNOWN_KEYWORD', loc, "Unknown keyword '}'");
+  }
+
+  /** Ends the input: reports blocks left open, returns the statements. */
+  finish(): Stmt[] {
+    const open = this.stack.length - 1;
+    if (open > 0) this.diag.report('MISSING_EOB', null, `There are ${open} missing '}'s or extra '{'s`);
+    this.stack.length = 1;
+    return this.root as Stmt[];
+  }
+}
+
+/** Options for {@link parseConfigFile} beyond {@link PreprocessOptions}: limits, for tests. */
+export interface ParseLimits {
+  readonly limits?: Partial<PreprocessLimits>;
+}
+
+/**
+ * Parses `path` (relative to `opts.cwd`) with its includes into a statement tree.
+ * Never throws: every problem is a diagnostic.
+ */
+export function parseConfigFile(path: string, opts: PreprocessOptions & ParseLimits, diag: Diagnostics): ParseResult {
+  const builder = new TreeBuilder(diag);
+  const pre = new Preprocessor(opts, diag, (line) => builder.add(line), opts.limits ?? {});
+  pre.run(path);
+  const stmts = builder.finish();
+  return { stmts, aborted: false, files: pre.files.length > 0 ? pre.files : [path] };
+}
+
+/** A reader over in-memory files (absolute paths), for tests, benchmarks and `-t` on stdin-like input. */
+export function memoryReader(files: Readonly<Record<string, string | Buffer>>): SourceReader {
+  const dirs = new Map<string, Set<string>>();
+  for (const f of Object.keys(files)) {
+    let p = f;
+    for (;;) {
+      const slash = p.lastIndexOf('/');
+      if (slash < 0) break;
+      const dir = slash === 0 ? '/' : p.slice(0, slash);
+      const name = p.slice(slash + 1);
+      let set = dirs.get(dir);
+      if (!set) dirs.set(dir, (set = new Set()));
+      set.add(name);
+      if (dir === '/') break;
+      p = dir;
+    }
+  }
+  const err = (code: string, p: string): Error => Object.assign(new Error(`${code}: ${p}`), { code });
+  return {
+    readFile(p) {
+      const v = files[p];
+      if (v === undefined) return dirs.has(p) ? err('EISDIR', p) : err('ENOENT', p);
+      return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+    },
+    readDir(p) {
+      const set = dirs.get(p);
+      return set ? [...set] : err('ENOENT', p);
+    },
+    isDirectory(p) {
+      return dirs.has(p);
+    },
+  };
+}
+
+/**
+ * Parses configuration text held in memory as the file `/mem/keepalived.conf` (benchmark-ready:
+ * no file system). `extra` adds more in-memory files for includes.
+ */
+export function parseConfigText(
+  text: string,
+  opts: Partial<PreprocessOptions> & ParseLimits = {},
+  extra: Readonly<Record<string, string>> = {},
+): { result: ParseResult; diag: Diagnostics } {
+  const diag = new Diagnostics();
+  const file = '/mem/keepalived.conf';
+  const reader = opts.reader ?? memoryReader({ [file]: text, ...extra });
+  const result = parseConfigFile(
+    file,
+    { configId: 'main', env: {}, cwd: '/mem', ...opts, reader, random: opts.random ?? (() => 0.5) },
+    diag,
+  );
+  return { result, diag };
 }
