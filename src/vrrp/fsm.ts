@@ -27,6 +27,11 @@ export interface GarpConfig {
   readonly masterRefreshRepeat: number;
   /** `garp_lower_prio_repeat`: burst when the master hears a lower priority; 0 = none (default). */
   readonly lowerPrioRepeat: number;
+  /**
+   * `garp_lower_prio_delay`: a second lower-priority burst this long after the first; 0 or absent = none.
+   * keepalived only uses it when `garp_lower_prio_repeat` is set (vrrp_state_master_rx).
+   */
+  readonly lowerPrioDelay?: Micros;
 }
 
 /** Defaults as keepalived 2.4.3 has them. */
@@ -59,6 +64,18 @@ export interface InstanceConfig {
   /** `down_timer_adverts` (default 3). */
   readonly downTimerAdverts?: number;
   readonly garp?: GarpConfig;
+  /**
+   * `skip_check_adv_addr`: a BACKUP does not compare the advert's address list with its own VIPs
+   * when the advert comes from the master it last heard (keepalived vrrp_state_backup). A MASTER
+   * always compares. See {@link VrrpEvent} `addressesMatch`.
+   */
+  readonly skipCheckAdvAddr?: boolean;
+  /**
+   * `owner_ignore_adverts`: while our effective priority is 255 (address owner) every received
+   * advert is dropped before any state processing (keepalived logs "Dropping packet(s) ... since
+   * we are address owner"), so the two-owners rule below never runs.
+   */
+  readonly ownerIgnoreAdverts?: boolean;
 }
 
 /** Why a transition happened. */
@@ -70,7 +87,12 @@ export type TransitionReason =
   | 'equal-priority-higher-address'
   | 'fault'
   | 'fault-cleared'
-  | 'shutdown';
+  | 'shutdown'
+  /** The priority became 255 (address owner) while BACKUP: RFC 5798 §6.4.1 owner rule, applied at once. */
+  | 'priority-owner'
+  /** A `vrrp_sync_group` member moved the group (keepalived vrrp_sync_backup / vrrp_sync_master). */
+  | 'sync-backup'
+  | 'sync-master';
 
 /** One state change: every transition goes through {@link transition}, which emits it as a notify action. */
 export interface Transition {
@@ -98,21 +120,50 @@ export interface VrrpState {
   /** Whether VIPs are installed. */
   readonly vipsSet: boolean;
   readonly lastTransition: Transition | null;
+  /**
+   * The master-down timer fired but the sync group refused mastership (keepalived wantstate
+   * MASTER while state BACKUP). Cleared when a master is heard again or the state changes.
+   */
+  readonly wantMaster?: boolean;
 }
 
 /** Inputs to the state machine. */
 export type VrrpEvent =
   | { readonly type: 'startup' }
   | { readonly type: 'shutdown' }
-  /** A valid advert for this VRID, already decoded; `maxAdverInt` in wire units (v2 s, v3 cs). */
-  | { readonly type: 'advert'; readonly priority: number; readonly maxAdverInt: number; readonly src: Uint8Array }
+  /**
+   * A valid advert for this VRID, already decoded; `maxAdverInt` in wire units (v2 s, v3 cs).
+   * `addressesMatch`: whether the advert's address list equals our VIP list (same count, every
+   * VIP present; keepalived vrrp_check_packet "MAY verify that the IP address(es) associated with
+   * the VRID are valid"). Absent = match. The FSM decides whether a mismatch matters
+   * (always as MASTER; as BACKUP unless `skip_check_adv_addr` and the sender is the known master).
+   */
+  | {
+    readonly type: 'advert'; readonly priority: number; readonly maxAdverInt: number; readonly src: Uint8Array;
+    readonly addressesMatch?: boolean;
+  }
   | { readonly type: 'timer'; readonly timer: TimerName }
   | { readonly type: 'fault' }
   | { readonly type: 'faultCleared' }
-  | { readonly type: 'priorityChanged'; readonly priority: number };
+  | { readonly type: 'priorityChanged'; readonly priority: number }
+  /** Sync group: leave MASTER for BACKUP now (keepalived vrrp_sync_backup: no priority-0 advert, VIPs removed, master-down timer armed). */
+  | { readonly type: 'syncBackup' }
+  /** Sync group: BACKUP becomes MASTER now (keepalived vrrp_sync_master: advert, VIPs, GARP). */
+  | { readonly type: 'syncMaster' }
+  /**
+   * Sync group refused mastership when the master-down timer fired (sync-group.ts
+   * syncMayBecomeMaster === false). Feed this instead of the `masterDown` timer event: the instance
+   * stays BACKUP and re-arms Master_Down_Interval (keepalived vrrp_sync_can_goto_master).
+   */
+  | { readonly type: 'syncRefuseMaster' };
 
 /** Why an advert was ignored, for counters. */
-export type DiscardReason = 'lower-priority-preempt' | 'interval-mismatch' | 'not-listening' | 'own-advert';
+export type DiscardReason =
+  | 'lower-priority-preempt' | 'interval-mismatch' | 'not-listening' | 'own-advert'
+  /** The advert's address list differs from our VIPs (keepalived stats addr_list_err). */
+  | 'address-mismatch'
+  /** `owner_ignore_adverts` while address owner. */
+  | 'owner-ignore-adverts';
 
 /** Outputs for the driver, to run in order. */
 export type VrrpAction =
@@ -126,7 +177,18 @@ export type VrrpAction =
   | { readonly type: 'notify'; readonly transition: Transition }
   /** keepalived `notify_master_rx_lower_pri`. */
   | { readonly type: 'masterRxLowerPriority'; readonly priority: number; readonly src: Uint8Array }
-  | { readonly type: 'discard'; readonly reason: DiscardReason };
+  | { readonly type: 'discard'; readonly reason: DiscardReason }
+  /**
+   * `garp_lower_prio_delay`: one more GARP/NA burst of `repeat` at `at`, sent only if the VIPs are
+   * still set then (keepalived's vrrp_lower_prio_gratuitous_arp_thread is never cancelled, and
+   * vrrp_send_link_update returns "if VIP are not set"). Fire and forget: nothing cancels it.
+   */
+  | { readonly type: 'sendGratuitousLater'; readonly at: Micros; readonly repeat: number }
+  /**
+   * Both we and the sender are address owners (255). keepalived logs a CONFIGURATION ERROR and
+   * lowers both its effective and base priority to 254; the driver must keep the base at `priority`.
+   */
+  | { readonly type: 'ownerConflict'; readonly priority: number; readonly src: Uint8Array };
 
 /** Result of {@link step}. */
 export interface StepResult {
@@ -188,7 +250,7 @@ function cancelAll(d: Draft): void {
 /** The one place where the state changes: records from -> to with a reason and emits the notify. */
 function transition(d: Draft, to: VrrpStateName, reason: TransitionReason): void {
   const t: Transition = { from: d.s.state, to, reason, at: d.now };
-  d.s = { ...d.s, state: to, lastTransition: t };
+  d.s = { ...d.s, state: to, lastTransition: t, wantMaster: false };
   d.actions.push({ type: 'notify', transition: t });
 }
 
@@ -244,8 +306,22 @@ function senderWinsTie(s: VrrpState, src: Uint8Array): number {
   return compareIp(src, s.config.primaryAddress);
 }
 
+function sameAddress(a: Uint8Array | null, b: Uint8Array): boolean {
+  if (a === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function onAdvertBackup(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): void {
   const cfg = d.s.config;
+  // keepalived vrrp_state_backup: the address list is checked unless skip_check_adv_addr is set
+  // and the advert comes from the master last heard. A refused advert leaves the timer running
+  // ("We need to reduce the down timer since we have ignored the advert").
+  const checkAddr = !cfg.skipCheckAdvAddr || !sameAddress(d.s.masterAddress, ev.src);
+  if (checkAddr && ev.addressesMatch === false) {
+    d.actions.push({ type: 'discard', reason: 'address-mismatch' });
+    return;
+  }
   if (ev.priority === PRIORITY_STOP) {
     // RFC 5798 §6.4.2: "If the Priority in the ADVERTISEMENT is zero, then: Set the Master_Down_Timer to Skew_Time".
     arm(d, 'masterDown', d.now + currentSkewTime(d.s));
@@ -264,6 +340,8 @@ function onAdvertBackup(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): v
   }
   if (!accept) {
     // RFC 5798 §6.4.2: "Preempt_Mode is True and the Priority in the ADVERTISEMENT is less than the local Priority ... Discard".
+    // keepalived still records the sender ("We still want to record the master's address").
+    d.s = { ...d.s, masterAddress: ev.src };
     d.actions.push({ type: 'discard', reason: 'lower-priority-preempt' });
     return;
   }
@@ -271,23 +349,53 @@ function onAdvertBackup(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): v
   // RFC 5798 §6.4.2 (v3): "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT,
   // Recompute the Skew_Time, Recompute the Master_Down_Interval, Reset the Master_Down_Timer".
   if (cfg.version === 3) d.s = { ...d.s, masterAdverInterval: adverIntToMicros(3, ev.maxAdverInt) };
-  d.s = { ...d.s, masterAddress: ev.src, masterPriority: ev.priority };
+  // keepalived: "We might have been held in backup by a sync group ... Now we have received
+  // a[n advert], we want to be in BACKUP state" (wantstate = BACKUP).
+  d.s = { ...d.s, masterAddress: ev.src, masterPriority: ev.priority, wantMaster: false };
   arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
 }
 
-function onAdvertMaster(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): void {
+function yieldToSender(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>, reason: TransitionReason): void {
   const cfg = d.s.config;
+  leaveMasterCleanup(d);
+  transition(d, 'backup', reason);
+  d.s = {
+    ...d.s,
+    masterAdverInterval: cfg.version === 3 ? adverIntToMicros(3, ev.maxAdverInt) : cfg.advertInterval,
+    masterAddress: ev.src, masterPriority: ev.priority, preemptUntil: null,
+  };
+  arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
+}
+
+/** Returns whether the instance is still MASTER (so the caller applies the advert-timer reset). */
+function onAdvertMaster(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): boolean {
+  const cfg = d.s.config;
+  // keepalived vrrp_state_master_rx checks the packet with check_vip_addr = true: a MASTER always
+  // compares the address list, skip_check_adv_addr or not.
+  if (ev.addressesMatch === false) {
+    d.actions.push({ type: 'discard', reason: 'address-mismatch' });
+    return true;
+  }
   if (ev.priority === PRIORITY_STOP) {
     // RFC 5798 §6.4.3: "If the Priority in the ADVERTISEMENT is zero, then: Send an ADVERTISEMENT; Reset the Adver_Timer".
     d.actions.push({ type: 'sendAdvert', priority: d.s.effectivePriority });
-    arm(d, 'advert', d.now + cfg.advertInterval);
-    return;
+    return true;
+  }
+  const tieCmp = senderWinsTie(d.s, ev.src);
+  if (ev.priority === PRIORITY_OWNER && d.s.effectivePriority === PRIORITY_OWNER && tieCmp !== 0) {
+    // keepalived vrrp_state_master_rx: "If we are configured as the address owner (priority == 255),
+    // and we receive an advertisement from another system indicating it is also the address owner,
+    // then there is a clear conflict. Report a configuration error, and drop our priority as a
+    // workaround" (effective and base priority become 254). The comparison below then yields.
+    d.s = { ...d.s, effectivePriority: PRIORITY_OWNER - 1 };
+    d.actions.push({ type: 'ownerConflict', priority: PRIORITY_OWNER - 1, src: ev.src });
   }
   const cmp = ev.priority - d.s.effectivePriority;
-  const tie = cmp === 0 ? senderWinsTie(d.s, ev.src) : 0;
+  const tie = cmp === 0 ? tieCmp : 0;
   if (cmp === 0 && tie === 0) {
+    // keepalived: "WARNING - equal priority advert received from remote host with our IP address".
     d.actions.push({ type: 'discard', reason: 'own-advert' });
-    return;
+    return true;
   }
   if (cmp > 0 || tie > 0) {
     // RFC 5798 §6.4.3: "If the Priority in the ADVERTISEMENT is greater than the local Priority, or the
@@ -295,22 +403,20 @@ function onAdvertMaster(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): v
     // than the local primary IPvX Address, then: Cancel Adver_Timer, Set Master_Adver_Interval ...,
     // Set Master_Down_Timer to Master_Down_Interval, Transition to the Backup state".
     if (cfg.higherPrioSendAdvert) d.actions.push({ type: 'sendAdvert', priority: d.s.effectivePriority });
-    leaveMasterCleanup(d);
-    transition(d, 'backup', cmp > 0 ? 'higher-priority-advert' : 'equal-priority-higher-address');
-    d.s = {
-      ...d.s,
-      masterAdverInterval: cfg.version === 3 ? adverIntToMicros(3, ev.maxAdverInt) : cfg.advertInterval,
-      masterAddress: ev.src, masterPriority: ev.priority, preemptUntil: null,
-    };
-    arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
-    return;
+    yieldToSender(d, ev, cmp > 0 ? 'higher-priority-advert' : 'equal-priority-higher-address');
+    return false;
   }
   // Lower priority (or equal with a lower address). RFC 9568 §6.4.3 has the master answer at once so
   // the other side stops claiming mastership; keepalived makes it optional (`lower_prio_no_advert`).
   if (!cfg.lowerPrioNoAdvert) d.actions.push({ type: 'sendAdvert', priority: d.s.effectivePriority });
   const g = garpOf(d.s);
-  if (g.lowerPrioRepeat > 0) d.actions.push({ type: 'sendGratuitous', repeat: g.lowerPrioRepeat });
+  if (g.lowerPrioRepeat > 0) {
+    // keepalived: garp_lower_prio_repeat burst now, and again after garp_lower_prio_delay if set.
+    d.actions.push({ type: 'sendGratuitous', repeat: g.lowerPrioRepeat });
+    if ((g.lowerPrioDelay ?? 0) > 0) d.actions.push({ type: 'sendGratuitousLater', at: d.now + (g.lowerPrioDelay ?? 0), repeat: g.lowerPrioRepeat });
+  }
   d.actions.push({ type: 'masterRxLowerPriority', priority: ev.priority, src: ev.src });
+  return true;
 }
 
 function onTimer(d: Draft, timer: TimerName): void {
@@ -342,6 +448,35 @@ function onTimer(d: Draft, timer: TimerName): void {
   }
 }
 
+function onAdvert(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): void {
+  const s = d.s;
+  const cfg = s.config;
+  if (s.state === 'init' || s.state === 'fault') {
+    d.actions.push({ type: 'discard', reason: 'not-listening' });
+    return;
+  }
+  if (cfg.ownerIgnoreAdverts && s.effectivePriority === PRIORITY_OWNER) {
+    d.actions.push({ type: 'discard', reason: 'owner-ignore-adverts' });
+    return;
+  }
+  let stillMaster: boolean;
+  if (cfg.version === 2 && adverIntToMicros(2, ev.maxAdverInt) !== cfg.advertInterval) {
+    // RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet is the same as the locally
+    // configured for this virtual router"; keepalived drops it ("to prevent concurent VRID running").
+    // v3 does not drop: a backup learns the master's interval (RFC 5798 §6.4.2).
+    d.actions.push({ type: 'discard', reason: 'interval-mismatch' });
+    stillMaster = s.state === 'master';
+  } else if (s.state === 'backup') {
+    onAdvertBackup(d, ev);
+    return;
+  } else {
+    stillMaster = onAdvertMaster(d, ev);
+  }
+  // keepalived vrrp_dispatcher_read, after the master's handler, for any advert it was given:
+  // "If we have sent an advert, reset the timer" when state != MASTER || !lower_prio_no_advert.
+  if (stillMaster && !cfg.lowerPrioNoAdvert) arm(d, 'advert', d.now + cfg.advertInterval);
+}
+
 /**
  * Advances one instance by one event at monotonic time `now` (µs). Pure: returns the next
  * state and the actions for the driver, in order; never reads a clock or touches a socket.
@@ -362,29 +497,7 @@ export function step(state: VrrpState, event: VrrpEvent, now: Micros): StepResul
       transition(d, 'init', 'shutdown');
       break;
     case 'advert':
-      switch (st) {
-        case 'backup': {
-          if (state.config.version === 2 && adverIntToMicros(2, event.maxAdverInt) !== state.config.advertInterval) {
-            // RFC 3768 §7.1 / keepalived: a v2 advert with another interval is dropped.
-            d.actions.push({ type: 'discard', reason: 'interval-mismatch' });
-            break;
-          }
-          onAdvertBackup(d, event);
-          break;
-        }
-        case 'master': {
-          if (state.config.version === 2 && adverIntToMicros(2, event.maxAdverInt) !== state.config.advertInterval) {
-            d.actions.push({ type: 'discard', reason: 'interval-mismatch' });
-            break;
-          }
-          onAdvertMaster(d, event);
-          break;
-        }
-        case 'init':
-        case 'fault':
-          d.actions.push({ type: 'discard', reason: 'not-listening' });
-          break;
-      }
+      onAdvert(d, event);
       break;
     case 'timer':
       onTimer(d, event.timer);
@@ -403,9 +516,36 @@ export function step(state: VrrpState, event: VrrpEvent, now: Micros): StepResul
     case 'priorityChanged': {
       const p = Math.max(1, Math.min(PRIORITY_OWNER, event.priority));
       d.s = { ...d.s, effectivePriority: p };
-      // The new priority goes out with the next advert (master) or into the next Master_Down_Interval (backup).
+      // The new priority goes out with the next advert (master) or into the next Master_Down_Interval
+      // (backup). keepalived sends no extra advert and makes no transition when a master's priority
+      // drops below a peer's: the peer (if it preempts) discards the lower adverts, its down timer
+      // runs out and it takes over; this master then yields on the peer's first advert.
+      // RFC 5798 §6.4.1: "If the Priority = 255 (i.e., the router owns the IPvX address(es) associated
+      // with the virtual router), then ... transition to the Master state": an owner does not wait.
+      if (p === PRIORITY_OWNER && st === 'backup') becomeMaster(d, 'priority-owner');
       break;
     }
+    case 'syncBackup':
+      // keepalived 2.4 vrrp_sync_backup: members in MASTER call vrrp_state_leave_master(..., false,
+      // VRRP_STATE_BACK): no priority-0 advert, VIPs removed, "Set the down timer" to
+      // 3 * master_adver_int + skew. A member in FAULT is brought back with `faultCleared`.
+      if (st !== 'master') break;
+      leaveMasterCleanup(d);
+      transition(d, 'backup', 'sync-backup');
+      d.s = { ...d.s, masterAdverInterval: d.s.config.advertInterval, preemptUntil: null };
+      arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
+      break;
+    case 'syncMaster':
+      // keepalived vrrp_sync_master: every other member "goto master" at once (advert, VIPs, GARP).
+      if (st === 'backup') becomeMaster(d, 'sync-master');
+      break;
+    case 'syncRefuseMaster':
+      // keepalived vrrp_sync_can_goto_master: "Make sure we give time for other instances to be ready
+      // to become master": ms_down_timer = 3 * master_adver_int + skew, stay BACKUP, wantstate MASTER.
+      if (st !== 'backup') break;
+      d.s = { ...d.s, wantMaster: true };
+      arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
+      break;
   }
   return { state: d.s, actions: d.actions };
 }

@@ -147,6 +147,15 @@ function usesPseudoHeader(version: VrrpVersion, family: VrrpFamily, v3ChecksumAs
   // RFC 3768 §5.3.7: v2 sums "the entire VRRP message" only.
   // RFC 5798 §5.2.8: v3 includes a pseudo-header. RFC 9568 §5.2.8 drops it for IPv4, but
   // keepalived 2.4.3 keeps it unless `v3_checksum_as_v2` (lab README §6: 0xd3c1 on the wire).
+  // The same rule decides what is accepted: keepalived's receive check computes the one form
+  // the instance sends, never both. man keepalived.conf: "Keepalived by default uses a
+  // pseudo-header for VRRPv3 IPv4 as well. Setting this option turns off including the
+  // pseudo-header in the checksum calculation for VRRPv3 IPv4" (Release 2.2.8: it "causes those
+  // vrrp_instances to exclude the pseudo-header from the checksum"). So with the option a
+  // pseudo-header sum is refused, without it a message-only sum is refused (acassen/keepalived
+  // #2324 asks to change the default; 2.4.3 has not). IPv6 is not affected (the kernel checks it,
+  // IPV6_CHECKSUM), nor is v2. The only fallback is keepalived's old unicast form, see
+  // DecodeContext.unicastChecksumCompat.
   if (version === 2) return false;
   if (family === 6) return true;
   return !v3ChecksumAsV2;

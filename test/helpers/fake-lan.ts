@@ -17,11 +17,24 @@ export class LanNode {
   readonly timers = new Map<TimerName, number>();
   readonly transitions: Transition[] = [];
   readonly actions: { at: number; action: VrrpAction }[] = [];
+  /** GARP/NA messages per VIP sent so far (bursts, and delayed bursts that found the VIPs set). */
   gratuitous = 0;
+  /** Delayed bursts that were due while the VIPs were not set (keepalived sends nothing then). */
+  gratuitousSkipped = 0;
 
-  constructor(readonly name: string, readonly config: InstanceConfig) {
+  /** `vips`: the addresses this node advertises and checks adverts against (as strings; order free). */
+  constructor(readonly name: string, readonly config: InstanceConfig, readonly vips: readonly string[] = ['192.0.2.100']) {
     this.state = initialState(config);
   }
+
+  /** Actions of one type, in order. */
+  did<T extends VrrpAction['type']>(type: T): Extract<VrrpAction, { type: T }>[] {
+    return this.actions.map((a) => a.action).filter((a): a is Extract<VrrpAction, { type: T }> => a.type === type);
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /** The segment: delivers every advert to every other live node after `latency` µs. */
@@ -34,8 +47,8 @@ export class FakeLan {
     this.clock = clock;
   }
 
-  add(name: string, config: InstanceConfig): LanNode {
-    const n = new LanNode(name, config);
+  add(name: string, config: InstanceConfig, vips?: readonly string[]): LanNode {
+    const n = new LanNode(name, config, vips);
     this.nodes.set(name, n);
     return n;
   }
@@ -78,12 +91,14 @@ export class FakeLan {
     switch (a.type) {
       case 'sendAdvert': {
         this.wire.push({ from: n.name, priority: a.priority, at: now });
-        const ev: VrrpEvent = {
-          type: 'advert', priority: a.priority, src: n.config.primaryAddress,
-          maxAdverInt: microsToAdverInt(n.config.version, n.config.advertInterval),
-        };
         for (const other of this.nodes.values()) {
           if (other === n) continue;
+          // What the driver computes from the decoded address list (keepalived vrrp_check_packet).
+          const ev: VrrpEvent = {
+            type: 'advert', priority: a.priority, src: n.config.primaryAddress,
+            maxAdverInt: microsToAdverInt(n.config.version, n.config.advertInterval),
+            addressesMatch: sameSet(n.vips, other.vips),
+          };
           this.clock.setTimer(now + this.latency, () => this.send(other.name, ev));
         }
         return;
@@ -110,6 +125,14 @@ export class FakeLan {
       case 'sendGratuitous':
         n.gratuitous += a.repeat;
         return;
+      case 'sendGratuitousLater':
+        this.clock.setTimer(a.at, () => {
+          if (!n.alive) return;
+          if (n.state.vipsSet) n.gratuitous += a.repeat;
+          else n.gratuitousSkipped += a.repeat;
+        });
+        return;
+      case 'ownerConflict':
       case 'addVips':
       case 'removeVips':
       case 'masterRxLowerPriority':

@@ -201,9 +201,12 @@ const types = (a: readonly VrrpAction[]): string[] => a.map((x) => x.type);
 test('master hearing a lower priority: immediate advert (RFC 9568), or none with lower_prio_no_advert', () => {
   const lower = { type: 'advert', priority: 50, maxAdverInt: 1, src: addr('192.0.2.99') } as const;
   const r1 = step(masterOf(cfg({ primaryAddress: addr('192.0.2.11') })), lower, 5 * S);
-  assert.deepEqual(types(r1.actions), ['sendAdvert', 'masterRxLowerPriority']);
+  // keepalived resets the advert timer after answering ("If we have sent an advert, reset the timer").
+  assert.deepEqual(types(r1.actions), ['sendAdvert', 'masterRxLowerPriority', 'armTimer']);
+  assert.equal(r1.state.timers.advert, 6 * S);
   const r2 = step(masterOf(cfg({ primaryAddress: addr('192.0.2.11'), lowerPrioNoAdvert: true })), lower, 5 * S);
   assert.deepEqual(types(r2.actions), ['masterRxLowerPriority']);
+  assert.equal(r2.state.timers.advert, 5 * S);
 });
 
 test('master hearing a higher priority: yields; higher_prio_send_advert sends one advert first', () => {
