@@ -29,6 +29,11 @@ export interface HostFacts {
   stat(path: string, nofollow?: boolean): FileFacts | null;
   /** Can the (root) process execute this path? */
   executable(path: string): boolean;
+  /**
+   * Can the named network namespace (`ip netns`, /var/run/netns/NAME) be entered? keepalived exits 0
+   * without checking the rest of the configuration when it cannot. Undefined (or absent): unknown, assume it can.
+   */
+  netNamespaceExists?(name: string): boolean | undefined;
 }
 
 /** Facts for pure tests: every interface and user exists, no file does. */

@@ -57,6 +57,11 @@ export function nodeHost(opts: { sysClassNet?: string } = {}): HostFacts {
         return null;
       }
     },
+    netNamespaceExists(name) {
+      // keepalived opens /var/run/netns/NAME (where `ip netns add` puts it).
+      if (!name || name.includes('/') || name === '.' || name === '..') return false;
+      return fs.existsSync(`/var/run/netns/${name}`);
+    },
     executable(path) {
       try {
         fs.accessSync(path, fs.constants.X_OK);

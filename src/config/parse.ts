@@ -11,6 +11,12 @@ export interface ParseResult {
   readonly aborted: boolean;
   /** Every file read, in order (the main file first). */
   readonly files: readonly string[];
+  /**
+   * Where keepalived's parent process stops when it must leave early (a net_namespace it cannot
+   * enter): after the first `global_defs` block, counted in diagnostics reported by then and root
+   * statements made by then. Absent when there is no global_defs block (the parent reads everything).
+   */
+  readonly parentCut?: { readonly diagnostics: number; readonly rootStatements: number };
 }
 
 /** Blocks nested deeper than this are flattened (reported once), so tree walkers cannot overflow the stack. */
@@ -29,6 +35,8 @@ interface Frame {
   readonly list: MutableStmt[];
   /** A stray '{' whose contents stay at the enclosing level. */
   readonly transparent: boolean;
+  /** The statement whose block this is. */
+  readonly owner?: MutableStmt;
 }
 
 /**
@@ -64,6 +72,9 @@ export class TreeBuilder {
   /** The statement made from the previous logical line, while it could still take a `{`. */
   private last: MutableStmt | null = null;
   private deepReported = false;
+  /** The first root-level `global_defs` with a block, and where the parent pass ends after it. */
+  private globalDefs: MutableStmt | null = null;
+  cut: { diagnostics: number; rootStatements: number } | undefined;
 
   constructor(private readonly diag: Diagnostics) {}
 
@@ -105,7 +116,8 @@ export class TreeBuilder {
     if (target && !target.block) {
       target.block = [];
       target.open = loc;
-      this.stack.push({ list: target.block, transparent: false });
+      if (this.stack.length === 1 && !this.globalDefs && target.keyword.text === 'global_defs') this.globalDefs = target;
+      this.stack.push({ list: target.block, transparent: false, owner: target });
       return;
     }
     this.diag.report('UNEXPECTED_BOB', loc, "Unexpected '{' - ignoring");
@@ -115,7 +127,10 @@ export class TreeBuilder {
   private close(line: Text): void {
     this.last = null;
     if (this.stack.length > 1) {
-      this.stack.pop();
+      const frame = this.stack.pop() as Frame;
+      if (frame.owner && frame.owner === this.globalDefs && !this.cut) {
+        this.cut = { diagnostics: this.diag.list.length, rootStatements: this.root.length };
+      }
       return;
     }
     const loc = line.loc(0);
@@ -146,7 +161,12 @@ export function parseConfigFile(path: string, opts: PreprocessOptions & ParseLim
   const pre = new Preprocessor(opts, diag, (line) => builder.add(line), opts.limits ?? {});
   pre.run(path);
   const stmts = builder.finish();
-  return { stmts, aborted: false, files: pre.files.length > 0 ? pre.files : [path] };
+  return {
+    stmts,
+    aborted: false,
+    files: pre.files.length > 0 ? pre.files : [path],
+    ...(builder.cut ? { parentCut: builder.cut } : {}),
+  };
 }
 
 /** A reader over in-memory files (absolute paths), for tests, benchmarks and `-t` on stdin-like input. */

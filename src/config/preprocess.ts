@@ -261,6 +261,9 @@ export class Preprocessor {
         if (sub.exhausted) break;
         if (!(t.text.startsWith('@') || t.text.includes('$') || t.text.startsWith('~'))) break;
       }
+      // A line that substitution turned into one starting with `#` or `!` (`$OFF=${_HASH}` then
+      // `$OFF keyword ...`) is a comment: keepalived 2.4.3 reports nothing for it (corpus 1756, check_align.2).
+      if (!handled && (t.text.startsWith('#') || t.text.startsWith('!'))) handled = true;
       if (!handled && t.length > 0 && !this.include(t, ctx)) {
         const { piece, residue } = splitAtBrace(t);
         if (piece.length > 0) this.emit(piece);
@@ -414,7 +417,18 @@ export class Preprocessor {
       this.diag.report('GENERAL_ERROR', t.loc(0), `Invalid ${kind} specification '${s}' - missing ')'`);
       return;
     }
-    const inner = s.slice(i + 1, close);
+    let inner = s.slice(i + 1, close);
+    // keepalived substitutes parameters in ~SEQ's numbers (add_seq): `~SEQ(N, $START, $END)` (corpus 1502).
+    const comma = inner.indexOf(',');
+    if (isSeq && comma >= 0 && inner.includes('$', comma)) {
+      const pending: Text[] = [];
+      const sub = this.substitute(Text.of(inner.slice(comma), t.file, t.line, t.col(i + 1 + comma)), ctx, pending);
+      if (pending.length > 0) {
+        this.diag.report('GENERAL_ERROR', t.loc(0), `~SEQ parameter is multiline definition '${s}'`);
+        return;
+      }
+      if (sub) inner = inner.slice(0, comma) + sub.text.text;
+    }
     let restStart = close + 1;
     while (s[restStart] === ' ' || s[restStart] === '\t') restStart++;
     const rest = t.slice(restStart);

@@ -184,6 +184,8 @@ export function checkScript(
     who = explicitUser(user, ctx);
     if (who.failed) {
       if (kind === 'misc_check') ctx.diag.error(user[0]!.loc, `Failed to set uid/gid for misc checker script ${cmd.text} - removing`);
+      // keepalived only logs this for notify scripts (notify_script_init), so -t does not count it (corpus 1091a).
+      else if (kind === 'notify') ctx.diag.info(user[0]!.loc, `Invalid user/group for notify script ${cmd.text} - ignoring`);
       else ctx.diag.error(user[0]!.loc, `Unable to set uid/gid for script ${cmd.text}`);
       return { ok: false, argv, uid: null, gid: null };
     }

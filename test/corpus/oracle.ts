@@ -39,3 +39,31 @@ export function unknownKeywords(lines: readonly string[]): Set<string> {
   }
   return out;
 }
+
+/**
+ * When keepalived stopped early (hung: 124, crashed: 139, aborted the parse: 2), its diagnostics
+ * end where it stopped: the last line number it reported. Undefined when it ran to completion.
+ */
+export function stoppedAfterLine(row: OracleRow): number | undefined {
+  if (!['124', '139', '2'].includes(row.raw)) return undefined;
+  let max = 0;
+  for (const l of row.lines) {
+    const m = /^\((?:[^:)]*: )?Line (\d+)\)/.exec(l);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return max;
+}
+
+/** Our unknown keywords that keepalived does not report, ignoring lines past where keepalived stopped. */
+export function extraUnknown(row: OracleRow, unknown: readonly string[], unknownAt: readonly number[] | undefined): string[] {
+  const theirs = unknownKeywords(row.lines);
+  const stop = stoppedAfterLine(row);
+  const out = new Set<string>();
+  unknown.forEach((k, i) => {
+    if (theirs.has(k)) return;
+    const line = unknownAt?.[i] ?? 0;
+    if (stop !== undefined && line > stop) return;
+    out.add(k);
+  });
+  return [...out];
+}

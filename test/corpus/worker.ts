@@ -16,14 +16,21 @@ export interface CorpusAnswer {
   readonly rel: string;
   readonly exit: number;
   readonly unknown: string[];
+  /** The line of each unknown keyword (0 when it has none), parallel to `unknown`. */
+  readonly unknownAt?: number[];
   readonly diagnostics: string[];
   readonly ms: number;
   readonly error?: string;
 }
 
 const real = nodeHost();
-/** The machine keepalived's oracle ran on: only lo and eth0, host name "vm". */
-const oracleHost: HostFacts = { ...real, hostname: 'vm', interfaceExists: (n) => n === 'lo' || n === 'eth0' };
+/** The machine keepalived's oracle ran on: only lo and eth0, host name "vm", no named network namespaces. */
+const oracleHost: HostFacts = {
+  ...real,
+  hostname: 'vm',
+  interfaceExists: (n) => n === 'lo' || n === 'eth0',
+  netNamespaceExists: () => false,
+};
 
 parentPort?.on('message', (req: CorpusRequest) => {
   const t0 = process.hrtime.bigint();
@@ -33,11 +40,13 @@ parentPort?.on('message', (req: CorpusRequest) => {
       { reader: nodeReader, configId: 'vm', env: {}, cwd: req.corpusDir },
       oracleHost,
     );
-    const unknown = r.diagnostics.list.filter((d) => d.cls === 'UNKNOWN_KEYWORD').map((d) => /'(.*)'/.exec(d.message)?.[1] ?? d.message);
+    const unknownDiags = r.diagnostics.list.filter((d) => d.cls === 'UNKNOWN_KEYWORD');
+    const unknown = unknownDiags.map((d) => /'(.*)'/.exec(d.message)?.[1] ?? d.message);
     const answer: CorpusAnswer = {
       rel: req.rel,
       exit: r.exitCode,
       unknown,
+      unknownAt: unknownDiags.map((d) => d.loc?.line ?? 0),
       diagnostics: r.diagnostics.list.slice(0, 50).map(formatDiagnostic),
       ms: Number(process.hrtime.bigint() - t0) / 1e6,
     };

@@ -1,4 +1,5 @@
 // Keyword tables of the LVS family: SSL, virtual_server_group, virtual_server, real_server and every health checker.
+import { scriptWords } from '../parse';
 import type { Diagnostics, Loc } from '../diagnostics';
 import type { Stmt, Word } from '../tree';
 import type { ConfigDraft } from '../model';
@@ -269,8 +270,11 @@ function inheritableKws<D>(level: string, get: (d: D) => Partial<CheckerTimers>)
 
 function scriptOf(s: Stmt, kind: 'notify', cfg: ConfigDraft, ctx: ApplyContext): LvsScript | null {
   if (!needArgs(s, 1, ctx)) return null;
-  const cmd = s.args[0]!;
-  const user = s.args.length > 1 ? s.args.slice(1) : undefined;
+  // keepalived re-splits the line with quotes and escapes (notify_script_init).
+  const words = scriptWords(s, ctx.diag);
+  if (!words || words.length < 2) return null;
+  const cmd = words[1]!;
+  const user = words.length > 2 ? words.slice(2) : undefined;
   const r = checkScript(cmd, user, kind, cfg, ctx, { process: 'checker' });
   return { loc: s.loc, command: cmd.text, argv: [...r.argv], uid: r.uid, gid: r.gid, enabled: r.ok };
 }

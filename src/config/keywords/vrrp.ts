@@ -1,5 +1,6 @@
 // Root keywords of the VRRP family and their block tables: vrrp_instance, vrrp_sync_group, vrrp_script,
 // track_file, vrrp_track_process, garp_group, track_group, linkbeat_interfaces, interface_up_down_delays, static_*.
+import { scriptWords } from '../parse';
 import type { Loc } from '../diagnostics';
 import type { Stmt, Word } from '../tree';
 import type { ConfigDraft } from '../model';
@@ -199,8 +200,11 @@ function notifyKw<D>(
       ctx.diag.error(s.keyword.loc, `(${t.owner}) ${name} script already specified - ignoring ${s.args[0]!.text}`);
       return;
     }
-    const user = s.args.slice(1);
-    t.notify[slot] = scriptRef(s.args[0]!, user.length ? user : undefined, 'notify', t.cfg, ctx);
+    // keepalived re-splits the line with quotes and escapes (notify_script_init).
+    const words = scriptWords(s, ctx.diag);
+    if (!words || words.length < 2) return;
+    const user = words.slice(2);
+    t.notify[slot] = scriptRef(words[1]!, user.length ? user : undefined, 'notify', t.cfg, ctx);
   });
 }
 
@@ -444,6 +448,14 @@ function useVmacKw(): KeywordSpec<InstanceDraft> {
       if (ifname !== null && ifname.length >= 16) {
         ctx.diag.error(s.args[0]!.loc, `VMAC interface name '${ifname}' too long - ignoring`);
         ifname = null;
+      }
+      if (ifname !== null) {
+        // keepalived refuses a VMAC name another instance already uses (vrrp_vmac_handler; corpus 2013).
+        const other = d.cfg.vrrp.instances.find((i) => i !== d.inst && i.vmac?.ifname === ifname);
+        if (other) {
+          ctx.diag.error(s.args[0]!.loc, `(${d.inst.name}) VRRP instance ${other.name} is already using ${ifname} - ignoring name`);
+          ifname = null;
+        }
       }
       d.inst.vmac = { loc: s.keyword.loc, ifname, mac, netlinkNotifyMsg: notifyMsg, group };
     },
