@@ -13,6 +13,7 @@ import type { VrrpIo } from './io';
 import { advertLength, decodeAdvert, encodeAdvertInto, VrrpDecodeError, VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6, type VrrpFamily, type VrrpVersion } from './packet';
 import { newInstanceStats, clearInstanceStats, type InstanceStats } from './stats';
 import { microsToAdverInt, type Micros } from './timers';
+import { canonical as canonicalOf } from './reload';
 import type { VipSet } from './vip';
 
 /** Diagnostics channel every transition is published on ({@link TransitionEvent}). */
@@ -62,6 +63,14 @@ export interface InstanceDeps {
   readonly stateLog: StateLog;
   /** -V: keep VIPs on stop. */
   readonly keepVipsOnStop: boolean;
+  /** The effective priority changed (notify_priority_changes FIFO lines). */
+  readonly onPriorityChanged?: (inst: Instance, priority: number) => void;
+  /** Sync group: the master-down timer fired; may this member become master now? (absent: yes) */
+  readonly mayBecomeMaster?: (inst: Instance) => boolean;
+  /** Sync group: a member refused mastership heard a master again. */
+  readonly onMasterSeen?: (inst: Instance) => void;
+  /** As master, heard an advert with a lower priority (notify_master_rx_lower_pri). */
+  readonly onMasterRxLowerPri?: (inst: Instance, priority: number) => void;
 }
 
 /** Mutable advert fields reused for every send (no allocation on the advert path). */
@@ -92,6 +101,11 @@ interface RxContext {
 }
 
 const TIMERS: readonly TimerName[] = ['masterDown', 'advert', 'garpDelay', 'garpRefresh'];
+
+/** Every address the instance installs as master: virtual_ipaddress then virtual_ipaddress_excluded. */
+function installedVips(cfg: VrrpInstance): VirtualAddress[] {
+  return [...cfg.vips, ...cfg.excludedVips];
+}
 
 /** The advert's address list: VIPs of the instance's family (RFC 5798 §5.2.9). */
 function advertAddresses(cfg: VrrpInstance): VirtualAddress[] {
@@ -135,16 +149,20 @@ export class Instance {
   private s: VrrpState;
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
   private readonly fire: Record<TimerName, () => void>;
-  private readonly buf: Buffer;
+  private buf: Buffer;
   private readonly fields: AdvertScratch;
   private readonly targets: Target[] = [];
   private readonly rx: RxContext;
-  private readonly advAddrs: VirtualAddress[];
   private readonly peers: Uint8Array[];
   private sender: VrrpSocket | null = null;
   private garp: GarpSender | null = null;
   private linkFault = false;
   private track: TrackState = { fault: false, priorityDelta: 0 };
+  /** Set by the sync group: another member (or the group) is in FAULT. */
+  private groupFault = false;
+  /** Held in INIT until every weight-0 track script has reported once (keepalived num_script_init). */
+  private held = false;
+  private current: VrrpInstance;
   private vipChain: Promise<void> = Promise.resolve();
   private readonly listeners: ((e: TransitionEvent) => void)[] = [];
   private running = false;
@@ -152,20 +170,21 @@ export class Instance {
   private registered = false;
 
   constructor(
-    readonly cfg: VrrpInstance,
+    cfg: VrrpInstance,
     readonly env: InstanceEnv,
     private readonly deps: InstanceDeps,
   ) {
     this.name = cfg.name;
+    this.current = cfg;
     this.s = initialState(fsmConfig(cfg, env.primary));
-    this.advAddrs = advertAddresses(cfg);
     this.peers = cfg.unicastPeers.map((p) => p.address.bytes);
     const fam = cfg.family;
-    this.buf = Buffer.alloc(advertLength(cfg.version, fam, Math.min(255, this.advAddrs.length)) + 64);
+    const adv = advertAddresses(cfg);
+    this.buf = Buffer.alloc(advertLength(cfg.version, fam, Math.min(255, adv.length)) + 64);
     this.fields = {
       version: cfg.version, vrid: cfg.vrid ?? 0, priority: cfg.priority,
       maxAdverInt: microsToAdverInt(cfg.version, cfg.advertIntUs),
-      addresses: this.advAddrs.slice(0, 255).map((v) => v.address.bytes),
+      addresses: adv.slice(0, 255).map((v) => v.address.bytes),
     };
     const auth = authOf(cfg);
     this.rx = {
@@ -185,6 +204,11 @@ export class Instance {
     return this.s;
   }
 
+  /** The configuration the instance runs (replaced in place by {@link reconfigure}). */
+  get cfg(): VrrpInstance {
+    return this.current;
+  }
+
   /** Subscribes to transitions. */
   onTransition(fn: (e: TransitionEvent) => void): void {
     this.listeners.push(fn);
@@ -195,8 +219,11 @@ export class Instance {
     return v && !this.cfg.vmacXmitBase ? v : this.env;
   }
 
-  /** Opens sockets, builds frames and targets, and starts in BACKUP (or MASTER for an owner), or FAULT when the link is down. */
-  start(linkUp: boolean): void {
+  /**
+   * Opens sockets, builds frames and targets, and starts in BACKUP (or MASTER for an owner), or
+   * FAULT when the link is down. With `hold` the state machine stays in INIT until {@link leaveInit}.
+   */
+  start(linkUp: boolean, hold = false): void {
     const cfg = this.cfg;
     const fam = cfg.family;
     const unicast = this.peers.length > 0;
@@ -214,28 +241,63 @@ export class Instance {
         opts: { family: fam, src: this.env.primary, dst: d, ...(auth ? { auth } : {}), v3ChecksumAsV2: cfg.v3ChecksumAsV2 },
       });
     }
-    const garpMac = this.env.vmac ? this.env.vmac.mac : this.env.mac;
-    const garpIf = this.env.vmac ? this.env.vmac.ifindex : this.env.ifindex;
-    this.garp = new GarpSender(
-      this.deps.pool,
-      cfg.vips.map((v) => ({ ifindex: garpIf, mac: garpMac, family: v.family, address: v.address.bytes })),
-      this.env.garpIntervalUs, this.env.gnaIntervalUs,
-    );
+    this.garp = this.newGarp(cfg);
     this.running = true;
     this.linkFault = !linkUp;
     // keepalived removes VIPs left over from a previous run before starting ("(VI_1) removing VIPs.").
     this.queueVips(false, false);
-    if (this.faulted) {
-      this.apply(step(this.s, { type: 'startup' }, nowMicros()));
-      this.apply(step(this.s, { type: 'fault' }, nowMicros()));
-    } else {
-      this.apply(step(this.s, { type: 'startup' }, nowMicros()));
-    }
+    this.held = hold;
+    if (!hold) this.startMachine();
+  }
+
+  private newGarp(cfg: VrrpInstance): GarpSender {
+    const garpMac = this.env.vmac ? this.env.vmac.mac : this.env.mac;
+    const garpIf = this.env.vmac ? this.env.vmac.ifindex : this.env.ifindex;
+    return new GarpSender(
+      this.deps.pool,
+      installedVips(cfg).map((v) => ({ ifindex: garpIf, mac: garpMac, family: v.family, address: v.address.bytes })),
+      this.env.garpIntervalUs, this.env.gnaIntervalUs,
+    );
+  }
+
+  private startMachine(): void {
+    this.apply(step(this.s, { type: 'startup' }, nowMicros()));
+    if (this.faulted) this.apply(step(this.s, { type: 'fault' }, nowMicros()));
     this.applyPriority();
   }
 
+  /** Whether the instance still waits in INIT for its weight-0 track scripts. */
+  get holding(): boolean {
+    return this.held;
+  }
+
+  /** Every weight-0 track script has reported: leave INIT (keepalived try_up_instance). */
+  leaveInit(): void {
+    if (!this.held || !this.running || this.stopping) return;
+    this.held = false;
+    this.startMachine();
+  }
+
   private get faulted(): boolean {
+    return this.linkFault || this.track.fault || this.groupFault;
+  }
+
+  /** The instance's own fault (link or tracking), without the sync group's. */
+  get ownFault(): boolean {
     return this.linkFault || this.track.fault;
+  }
+
+  /** What {@link ownFault} would be after a link or tracking change (sync groups decide first). */
+  ownFaultWith(change: { linkUp?: boolean; track?: TrackState }): boolean {
+    const link = change.linkUp === undefined ? this.linkFault : !change.linkUp;
+    return link || (change.track ?? this.track).fault;
+  }
+
+  /** Sync group: hold the instance in FAULT (or release it) because of another member. */
+  setGroupFault(on: boolean): void {
+    const was = this.faulted;
+    this.groupFault = on;
+    this.faultChanged(was);
   }
 
   /** Link state of the instance's interface changed (from the link monitor). */
@@ -254,18 +316,19 @@ export class Instance {
   }
 
   private applyPriority(): void {
-    if (!this.running) return;
+    if (!this.running || this.held) return;
     const base = this.cfg.priority;
     // keepalived: the address owner's priority is never changed by tracking.
     const want = base === 255 ? 255 : Math.max(1, Math.min(254, base + this.track.priorityDelta));
     if (want !== this.s.effectivePriority) {
       this.deps.log.info(`(${this.name}) Changing effective priority from ${this.s.effectivePriority} to ${want}`);
       this.apply(step(this.s, { type: 'priorityChanged', priority: want }, nowMicros()));
+      this.deps.onPriorityChanged?.(this, want);
     }
   }
 
   private faultChanged(was: boolean): void {
-    if (!this.running || this.stopping) return;
+    if (!this.running || this.stopping || this.held) return;
     const now = this.faulted;
     if (now === was) return;
     this.apply(step(this.s, { type: now ? 'fault' : 'faultCleared' }, nowMicros()));
@@ -327,7 +390,13 @@ export class Instance {
       this.arm(t, at);
       return;
     }
-    if (t === 'masterDown' && this.s.state === 'backup') this.deps.log.info(`(${this.name}) Receive advertisement timeout`);
+    if (t === 'masterDown' && this.s.state === 'backup') {
+      this.deps.log.info(`(${this.name}) Receive advertisement timeout`);
+      if (this.deps.mayBecomeMaster && !this.deps.mayBecomeMaster(this)) {
+        this.apply(step(this.s, { type: 'syncRefuseMaster' }, now));
+        return;
+      }
+    }
     this.apply(step(this.s, { type: 'timer', timer: t }, now));
   }
 
@@ -344,8 +413,20 @@ export class Instance {
     this.timers.delete(t);
   }
 
+  /** Sync group: become MASTER now (another member did). */
+  syncMaster(): void {
+    if (this.running && !this.stopping && !this.held) this.apply(step(this.s, { type: 'syncMaster' }, nowMicros()));
+  }
+
+  /** Sync group: leave MASTER for BACKUP now (another member did). */
+  syncBackup(): void {
+    if (this.running && !this.stopping && !this.held) this.apply(step(this.s, { type: 'syncBackup' }, nowMicros()));
+  }
+
   private apply(r: { state: VrrpState; actions: readonly VrrpAction[] }): void {
+    const wanted = this.s.wantMaster === true;
     this.s = r.state;
+    if (wanted && !r.state.wantMaster && r.state.state === 'backup') this.deps.onMasterSeen?.(this);
     let toMaster = false;
     for (const a of r.actions) {
       switch (a.type) {
@@ -366,7 +447,7 @@ export class Instance {
           break;
         case 'sendGratuitous':
           if (toMaster && this.garp) {
-            for (const v of this.cfg.vips) {
+            for (const v of installedVips(this.cfg)) {
               this.deps.log.info(`(${this.name}) Sending/queueing ${v.family === 4 ? 'gratuitous ARPs' : 'Unsolicited Neighbour Adverts'} on ${this.env.vmac?.ifname ?? this.env.ifname} for ${formatIp(v.address.bytes)}`);
             }
           }
@@ -377,6 +458,7 @@ export class Instance {
           this.onTransitionAction(a.transition);
           break;
         case 'masterRxLowerPriority':
+          this.deps.onMasterRxLowerPri?.(this, a.priority);
           break;
         case 'discard':
           if (a.reason === 'interval-mismatch') this.stats.drops['interval-mismatch']++;
@@ -430,10 +512,15 @@ export class Instance {
   }
 
   private queueVips(add: boolean, log: boolean): void {
-    const vmacDev = this.env.vmac?.ifname ?? null;
-    const vips = this.cfg.vips;
     const cfg = this.cfg;
+    const vips = installedVips(cfg);
     if (log && vips.length > 0) this.deps.log.info(`(${this.name}) ${add ? 'setting' : 'removing'} VIPs.`);
+    this.queueNetlink(add, vips, cfg.routes, cfg.rules);
+  }
+
+  private queueNetlink(add: boolean, vips: readonly VirtualAddress[], routes: VrrpInstance['routes'], rules: VrrpInstance['rules']): Promise<void> {
+    const vmacDev = this.env.vmac?.ifname ?? null;
+    const cfg = { routes, rules };
     this.vipChain = this.vipChain.then(async () => {
       if (add) {
         await this.deps.vips.addAddresses(vips, vmacDev);
@@ -445,6 +532,57 @@ export class Instance {
         await this.deps.vips.removeAddresses(vips, vmacDev);
       }
     }).catch((e: unknown) => this.deps.log.error({ err: e }, `(${this.name}) VIP update failed`));
+    return this.vipChain;
+  }
+
+  /**
+   * Reload, first half: while master, removes the VIPs, routes and rules the new configuration no
+   * longer has (the driver does this for every instance before any instance adds, so a VIP moving
+   * between instances is released before it is claimed).
+   */
+  async releaseStale(next: VrrpInstance): Promise<void> {
+    if (!this.running || !this.s.vipsSet) return;
+    const keep = new Set(installedVips(next).map(canonicalOf));
+    const gone = installedVips(this.cfg).filter((v) => !keep.has(canonicalOf(v)));
+    const keepR = new Set(next.routes.map(canonicalOf));
+    const keepRu = new Set(next.rules.map(canonicalOf));
+    const routes = this.cfg.routes.filter((r) => !keepR.has(canonicalOf(r)));
+    const rules = this.cfg.rules.filter((r) => !keepRu.has(canonicalOf(r)));
+    if (gone.length + routes.length + rules.length === 0) return;
+    await this.queueNetlink(false, gone, routes, rules);
+  }
+
+  /**
+   * Reload, second half: takes the new configuration without leaving the current state. The
+   * state machine keeps its state and timers with the new priority, preemption and GARP settings;
+   * while master, VIPs, routes and rules the old configuration did not have are added and announced.
+   * Only fields {@link IN_PLACE_FIELDS} lists may differ (the driver restarts the instance otherwise).
+   */
+  async reconfigure(next: VrrpInstance): Promise<void> {
+    const prev = this.cfg;
+    this.current = next;
+    this.s = { ...this.s, config: fsmConfig(next, this.env.primary) };
+    const adv = advertAddresses(next).slice(0, 255);
+    const need = advertLength(next.version, next.family, adv.length) + 64;
+    if (need > this.buf.length) this.buf = Buffer.alloc(need);
+    this.fields.addresses = adv.map((v) => v.address.bytes);
+    if (!this.running) return;
+    const had = new Set(installedVips(prev).map(canonicalOf));
+    const added = installedVips(next).filter((v) => !had.has(canonicalOf(v)));
+    if (canonicalOf(installedVips(prev)) !== canonicalOf(installedVips(next))) {
+      this.garp?.close();
+      this.garp = this.newGarp(next);
+    }
+    if (!this.held) this.applyPriority();
+    if (!this.s.vipsSet) return;
+    const hadR = new Set(prev.routes.map(canonicalOf));
+    const hadRu = new Set(prev.rules.map(canonicalOf));
+    const routes = next.routes.filter((r) => !hadR.has(canonicalOf(r)));
+    const rules = next.rules.filter((r) => !hadRu.has(canonicalOf(r)));
+    if (added.length + routes.length + rules.length === 0) return;
+    if (added.length > 0) this.deps.log.info(`(${this.name}) setting VIPs.`);
+    await this.queueNetlink(true, added, routes, rules);
+    if (added.length > 0) this.garp?.burst(next.garp.masterRepeat);
   }
 
   /** Stops: priority 0 if master, VIPs removed (unless -V), sockets released. Resolves when netlink is done. */
@@ -491,8 +629,9 @@ export class Instance {
       masterAddress: s.masterAddress ? formatIp(s.masterAddress) : null,
       masterPriority: s.masterPriority,
       source: formatIp(this.env.primary),
-      vips: this.cfg.vips.map((v) => v.text),
-      fault: { link: this.linkFault, track: this.track.fault },
+      vips: installedVips(this.cfg).map((v) => v.text),
+      fault: { link: this.linkFault, track: this.track.fault, syncGroup: this.groupFault },
+      held: this.held,
       lastTransition: s.lastTransition,
       garp: this.garp?.stats ?? null,
     };

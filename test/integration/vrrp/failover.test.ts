@@ -1,8 +1,10 @@
-// Two tskeepalived daemons in namespaces: election, GARP, SIGKILL / SIGTERM / link-down failover with RFC timing, preemption, nopreempt.
+// Two tskeepalived daemons in namespaces: election, GARP, SIGKILL / SIGTERM / link-down failover with RFC timing, preemption, nopreempt, stop with -V.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { createLan, ip, netnsSkipReason, waitFor, type Lan } from '../../helpers/netns';
-import { configText, hasAddress, Observer, sleep, startNode, tempDir, type Node } from './lab';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createLan, ip, netnsSkipReason, spawnIn, waitFor, type Lan } from '../../helpers/netns';
+import { configText, hasAddress, MAIN_JS, Node, Observer, sleep, startNode, tempDir } from './lab';
 
 const skip = netnsSkipReason();
 const VIP = '192.0.2.100';
@@ -67,7 +69,7 @@ test('v3 advert_int 0.1: SIGTERM sends priority 0 and the backup takes over afte
     assert.ok(before >= 8, `n1 adverts in 1 s: ${before}`);
     await n1.terminate();
     assert.ok(n1.lines.some((l) => /\(VI_1\) sent 0 priority/.test(l)), 'sent 0 priority logged');
-    await n2.waitLine(/\(VI_1\) Entering MASTER STATE/, 3000);
+    await n2.waitLine(/\(VI_1\) Entering MASTER STATE/, 3000, 0);
     await waitFor(() => obs.from(a!.ipv4).some((x) => x.priority === 0), 2000);
     const p0 = obs.from(a!.ipv4).find((x) => x.priority === 0)!;
     await waitFor(() => obs.from(b!.ipv4).some((x) => x.t > p0.t), 2000);
@@ -116,12 +118,29 @@ test('v3 0.1: nopreempt keeps the new master when the higher priority node retur
     nodes.push(n2);
     await n2.waitLine(/Entering BACKUP STATE \(init\)/, 10_000);
     await n1.terminate();
-    await n2.waitLine(/Entering MASTER STATE/, 3000);
+    await n2.waitLine(/Entering MASTER STATE/, 3000, 0);
     const n1b = startNode(a!, 'n1b', c1, dir);
     nodes.push(n1b);
     await n1b.waitLine(/Entering BACKUP STATE \(init\)/, 10_000);
     await sleep(1500);
     assert.ok(!n1b.lines.some((l) => /Entering MASTER STATE/.test(l)), 'nopreempt: returning node stays BACKUP');
     assert.ok(hasAddress(b!.ns, VIP) && !hasAddress(a!.ns, VIP));
+  });
+});
+
+test('SIGTERM with -V (--dont-release-vrrp): priority 0 is still sent but the VIPs stay', { skip, timeout: 60_000 }, async () => {
+  await withLab(async (lan, obs, dir, nodes) => {
+    const a = lan.nodes[0]!;
+    const cf = path.join(dir, 'n1.conf');
+    fs.writeFileSync(cf, configText({ priority: 150, version: 3, advert: '0.1' }));
+    const args = [MAIN_JS, '-n', '-P', '-l', '-G', '-V', '-f', cf, '-p', path.join(dir, 'n1.pid'), '-r', path.join(dir, 'n1.vrrp.pid'), '-c', path.join(dir, 'n1.check.pid')];
+    const n1 = new Node(a.ns, spawnIn(a.ns, process.execPath, args), dir, 'n1');
+    nodes.push(n1);
+    await n1.waitLine(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await waitFor(() => hasAddress(a.ns, VIP), 2000);
+    await n1.terminate();
+    assert.notEqual(n1.proc.exitCode ?? n1.proc.signalCode, null, 'the daemon exited');
+    await waitFor(() => obs.from(a.ipv4).some((x) => x.priority === 0), 2000);
+    assert.ok(hasAddress(a.ns, VIP), '-V leaves the VIP in place');
   });
 });

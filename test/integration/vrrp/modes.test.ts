@@ -40,7 +40,7 @@ test('unicast peers: election and SIGTERM failover without multicast', { skip, t
     assert.ok(!n2.lines.some((l) => /Entering MASTER STATE/.test(l)), 'n2 hears n1 by unicast and stays BACKUP');
     assert.equal(obs.from(a!.ipv4).length, 0, 'no multicast adverts reach the observer');
     await n1.terminate();
-    await n2.waitLine(/Entering MASTER STATE/, 3000);
+    await n2.waitLine(/Entering MASTER STATE/, 3000, 0);
     await waitFor(() => hasAddress(c!.ns, '192.0.2.100'), 2000);
   });
 });
@@ -60,7 +60,7 @@ test('VRRPv3 over IPv6: link-local source, VIP moves on SIGTERM', { skip, timeou
     assert.ok(!n2.lines.some((l) => /Entering MASTER STATE/.test(l)));
     assert.ok(obs.from(a!.linkLocal).length >= 5, `adverts from ${a!.linkLocal}: ${obs.from(a!.linkLocal).length}`);
     await n1.terminate();
-    await n2.waitLine(/Entering MASTER STATE/, 3000);
+    await n2.waitLine(/Entering MASTER STATE/, 3000, 0);
     await waitFor(() => hasAddress(c!.ns, 'fd00:db8::100') && !hasAddress(a!.ns, 'fd00:db8::100'), 2000);
   });
 });
