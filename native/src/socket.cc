@@ -1,4 +1,5 @@
-// Datagram sockets driven by a uv poll: VRRP raw IPv4/IPv6, AF_PACKET and unix datagram.
+// Sockets driven by a uv poll: VRRP raw IPv4/IPv6, AF_PACKET, unix datagram, ICMP echo (ping), and the
+// checkers' UDP/TCP sockets (marked and bound to a device before they connect).
 //
 // Reading is event-driven: when the fd is readable the poll callback drains up to a batch of
 // messages with recvmsg into a JS-owned receive Buffer, writes the per-message metadata
@@ -12,6 +13,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -23,7 +25,13 @@
 
 namespace tska {
 
-enum Kind { kVrrp4 = 1, kVrrp6 = 2, kPacket = 3, kUnix = 4 };
+enum Kind {
+  kVrrp4 = 1, kVrrp6 = 2, kPacket = 3, kUnix = 4,
+  // Unprivileged ICMP echo sockets (the kernel fills id and checksum and only delivers our replies).
+  kPing4 = 5, kPing6 = 6,
+  // Plain UDP and TCP sockets for health checkers (options set before connect, see Connect/WatchConnect).
+  kUdp4 = 7, kUdp6 = 8, kTcp4 = 9, kTcp6 = 10,
+};
 
 // Meta buffer layout (little-endian), shared with src/sys/native.ts.
 enum MetaOffset {
@@ -65,6 +73,9 @@ class Socket : public Napi::ObjectWrap<Socket> {
       InstanceMethod<&Socket::StartReading>("startReading"),
       InstanceMethod<&Socket::StopReading>("stopReading"),
       InstanceMethod<&Socket::Send>("send"),
+      InstanceMethod<&Socket::Connect>("connect"),
+      InstanceMethod<&Socket::WatchConnect>("watchConnect"),
+      InstanceMethod<&Socket::Detach>("detach"),
       InstanceMethod<&Socket::Close>("close"),
       InstanceMethod<&Socket::RefLoop>("ref"),
       InstanceMethod<&Socket::UnrefLoop>("unref"),
@@ -75,6 +86,11 @@ class Socket : public Napi::ObjectWrap<Socket> {
   //   kVrrp4/kVrrp6: raw socket for IP protocol `protocol` (112 for VRRP), keepalived's defaults set.
   //   kPacket: AF_PACKET SOCK_RAW bound to `ifindex`, receiving ethertype `protocol` (0: none).
   //   kUnix: AF_UNIX SOCK_DGRAM, unbound.
+  //   kPing4/kPing6: SOCK_DGRAM IPPROTO_ICMP/ICMPV6 (allowed when a group of ours is in
+  //     net.ipv4.ping_group_range; EACCES otherwise). Echo requests go out with send(), replies come to
+  //     startReading() as ICMP messages without the IP header.
+  //   kUdp4/kUdp6, kTcp4/kTcp6: plain sockets for checkers; set SO_MARK / SO_BINDTODEVICE and bind
+  //     before connect(). `protocol` and `ifindex` are ignored.
   explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
@@ -90,6 +106,12 @@ class Socket : public Napi::ObjectWrap<Socket> {
       case kVrrp6: fd_ = socket(AF_INET6, SOCK_RAW | flags, proto); break;
       case kPacket: fd_ = socket(AF_PACKET, SOCK_RAW | flags, htons(static_cast<uint16_t>(proto))); break;
       case kUnix: fd_ = socket(AF_UNIX, SOCK_DGRAM | flags, 0); break;
+      case kPing4: fd_ = socket(AF_INET, SOCK_DGRAM | flags, IPPROTO_ICMP); break;
+      case kPing6: fd_ = socket(AF_INET6, SOCK_DGRAM | flags, IPPROTO_ICMPV6); break;
+      case kUdp4: fd_ = socket(AF_INET, SOCK_DGRAM | flags, IPPROTO_UDP); break;
+      case kUdp6: fd_ = socket(AF_INET6, SOCK_DGRAM | flags, IPPROTO_UDP); break;
+      case kTcp4: fd_ = socket(AF_INET, SOCK_STREAM | flags, IPPROTO_TCP); break;
+      case kTcp6: fd_ = socket(AF_INET6, SOCK_STREAM | flags, IPPROTO_TCP); break;
       default: ThrowType(env, "unknown socket kind"); return;
     }
     if (fd_ < 0) {
@@ -144,8 +166,27 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return false;
   }
 
-  bool IsIp() const { return kind_ == kVrrp4 || kind_ == kVrrp6; }
-  size_t AddrLen() const { return kind_ == kVrrp4 ? 4 : 16; }
+  bool IsIp() const { return kind_ == kVrrp4 || kind_ == kVrrp6 || (kind_ >= kPing4 && kind_ <= kTcp6); }
+  bool IsV4() const { return kind_ == kVrrp4 || kind_ == kPing4 || kind_ == kUdp4 || kind_ == kTcp4; }
+  size_t AddrLen() const { return IsV4() ? 4 : 16; }
+
+  // Fills a sockaddr_in/in6 for this socket's family. Returns its length.
+  socklen_t FillIp(const uint8_t* a, uint16_t port, uint32_t scope, sockaddr_storage* ss) const {
+    std::memset(ss, 0, sizeof(*ss));
+    if (IsV4()) {
+      sockaddr_in* sin = reinterpret_cast<sockaddr_in*>(ss);
+      sin->sin_family = AF_INET;
+      sin->sin_port = htons(port);
+      std::memcpy(&sin->sin_addr, a, 4);
+      return sizeof(sockaddr_in);
+    }
+    sockaddr_in6* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    std::memcpy(&sin6->sin6_addr, a, 16);
+    sin6->sin6_scope_id = scope;
+    return sizeof(sockaddr_in6);
+  }
 
   Napi::Value GetFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
@@ -164,7 +205,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return env.Undefined();
   }
 
-  // bindAddress(addr: Buffer(4|16), scopeIfindex): bind a raw IP socket to a local address.
+  // bindAddress(addr: Buffer(4|16), scopeIfindex[, port]): bind an IP socket to a local address (and port).
   Napi::Value BindAddress(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -174,20 +215,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
       return env.Undefined();
     }
     const uint8_t* a = info[0].As<Napi::Buffer<uint8_t>>().Data();
-    int rc;
-    if (kind_ == kVrrp4) {
-      struct sockaddr_in sin {};
-      sin.sin_family = AF_INET;
-      std::memcpy(&sin.sin_addr, a, 4);
-      rc = bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
-    } else {
-      struct sockaddr_in6 sin6 {};
-      sin6.sin6_family = AF_INET6;
-      std::memcpy(&sin6.sin6_addr, a, 16);
-      sin6.sin6_scope_id = info[1].As<Napi::Number>().Uint32Value();
-      rc = bind(fd_, reinterpret_cast<sockaddr*>(&sin6), sizeof(sin6));
-    }
-    if (rc != 0) ThrowErrno(env, errno, "bind");
+    uint16_t port = info.Length() >= 3 && info[2].IsNumber() ? static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value()) : 0;
+    sockaddr_storage ss;
+    socklen_t sl = FillIp(a, port, info[1].As<Napi::Number>().Uint32Value(), &ss);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&ss), sl) != 0) ThrowErrno(env, errno, "bind");
     return env.Undefined();
   }
 
@@ -229,7 +260,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
     int ifindex = info[1].As<Napi::Number>().Int32Value();
     bool join = info[2].As<Napi::Boolean>().Value();
     int rc;
-    if (kind_ == kVrrp4) {
+    if (IsV4()) {
       struct ip_mreqn m {};
       std::memcpy(&m.imr_multiaddr, g, 4);
       m.imr_ifindex = ifindex;
@@ -254,7 +285,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
     }
     int ifindex = info[0].As<Napi::Number>().Int32Value();
     int rc;
-    if (kind_ == kVrrp4) {
+    if (IsV4()) {
       struct ip_mreqn m {};
       m.imr_ifindex = ifindex;
       rc = setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m));
@@ -315,23 +346,11 @@ class Socket : public Napi::ObjectWrap<Socket> {
       ThrowType(env, "startReading(recvBuf: Buffer, metaBuf: Buffer of >= 64 bytes, onMessage: Function)");
       return env.Undefined();
     }
-    if (poll_ == nullptr) {
-      uv_loop_t* loop = nullptr;
-      if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
-        Napi::Error::New(env, "no uv loop").ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      poll_ = new uv_poll_t;
-      int rc = uv_poll_init(loop, poll_, fd_);
-      if (rc != 0) {
-        delete poll_;
-        poll_ = nullptr;
-        ThrowErrno(env, -rc, "uv_poll_init");
-        return env.Undefined();
-      }
-      poll_->data = this;
-      if (!loop_ref_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    if (connecting_) {
+      ThrowType(env, "startReading while a connect is watched");
+      return env.Undefined();
     }
+    if (!EnsurePoll(env)) return env.Undefined();
     Napi::Buffer<uint8_t> rb = info[0].As<Napi::Buffer<uint8_t>>();
     Napi::Buffer<uint8_t> mb = info[1].As<Napi::Buffer<uint8_t>>();
     rbuf_ = rb.Data();
@@ -340,7 +359,6 @@ class Socket : public Napi::ObjectWrap<Socket> {
     recv_ref_ = Napi::Persistent(rb.As<Napi::Object>());
     meta_ref_ = Napi::Persistent(mb.As<Napi::Object>());
     callback_ = Napi::Persistent(info[2].As<Napi::Function>());
-    if (!ctx_) ctx_ = std::make_unique<Napi::AsyncContext>(env, "tskeepalived:NativeSocket", Value());
     int rc = uv_poll_start(poll_, UV_READABLE, OnPoll);
     if (rc != 0) {
       ThrowErrno(env, -rc, "uv_poll_start");
@@ -359,6 +377,111 @@ class Socket : public Napi::ObjectWrap<Socket> {
       reading_ = false;
       Unref();
     }
+    if (connecting_) {
+      connecting_ = false;
+      connect_cb_.Reset();
+      Unref();
+    }
+  }
+
+  // Creates the uv poll on first use. Returns false (with a JS exception pending) on failure.
+  bool EnsurePoll(Napi::Env env) {
+    if (poll_ != nullptr) return true;
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+      Napi::Error::New(env, "no uv loop").ThrowAsJavaScriptException();
+      return false;
+    }
+    poll_ = new uv_poll_t;
+    int rc = uv_poll_init(loop, poll_, fd_);
+    if (rc != 0) {
+      delete poll_;
+      poll_ = nullptr;
+      ThrowErrno(env, -rc, "uv_poll_init");
+      return false;
+    }
+    poll_->data = this;
+    if (!loop_ref_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    if (!ctx_) ctx_ = std::make_unique<Napi::AsyncContext>(env, "tskeepalived:NativeSocket", Value());
+    return true;
+  }
+
+  // connect(addr: Buffer(4|16), port, scopeIfindex): non-blocking connect of an IP socket.
+  // Returns 0, or -errno (-EINPROGRESS while a TCP handshake is under way); throws only for bad arguments.
+  Napi::Value Connect(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    if (!IsIp() || info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsNumber() || !info[2].IsNumber() ||
+        info[0].As<Napi::Buffer<uint8_t>>().Length() != AddrLen()) {
+      ThrowType(env, "connect(addr: Buffer of the socket's family, port, scopeIfindex) on an IP socket");
+      return env.Undefined();
+    }
+    sockaddr_storage ss;
+    socklen_t sl = FillIp(info[0].As<Napi::Buffer<uint8_t>>().Data(),
+                          static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value()),
+                          info[2].As<Napi::Number>().Uint32Value(), &ss);
+    int rc;
+    do {
+      rc = connect(fd_, reinterpret_cast<sockaddr*>(&ss), sl);
+    } while (rc != 0 && errno == EINTR);
+    return Napi::Number::New(env, rc == 0 ? 0 : -errno);
+  }
+
+  // watchConnect(onDone(status)): polls for writability once; onDone gets 0 when the connection is
+  // established or -errno (SO_ERROR, e.g. -ECONNREFUSED). Not while reading.
+  Napi::Value WatchConnect(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsFunction() || reading_) {
+      ThrowType(env, "watchConnect(onDone: Function) on a socket that is not reading");
+      return env.Undefined();
+    }
+    if (!EnsurePoll(env)) return env.Undefined();
+    connect_cb_ = Napi::Persistent(info[0].As<Napi::Function>());
+    int rc = uv_poll_start(poll_, UV_WRITABLE, OnPoll);
+    if (rc != 0) {
+      connect_cb_.Reset();
+      ThrowErrno(env, -rc, "uv_poll_start");
+      return env.Undefined();
+    }
+    if (!connecting_) {
+      connecting_ = true;
+      Ref();
+    }
+    return env.Undefined();
+  }
+
+  void FinishConnect(int status) {
+    // libuv reports POLLERR as UV_EBADF: the socket's own error (SO_ERROR) says what really happened.
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == 0 && status < 0) err = -status;
+    Napi::Env env = Env();
+    Napi::FunctionReference cb = std::move(connect_cb_);
+    uv_poll_stop(poll_);
+    connecting_ = false;
+    cb.MakeCallback(Value(), {Napi::Number::New(env, -err)}, *ctx_);
+    if (env.IsExceptionPending()) {
+      Napi::Error e = env.GetAndClearPendingException();
+      napi_fatal_exception(env, e.Value());
+    }
+    Unref();  // after the callback: the object may be collected once JS drops it
+  }
+
+  // detach(): stops polling and gives up the fd without closing it (for net.Socket({ fd })). Returns the fd.
+  Napi::Value Detach(const Napi::CallbackInfo& info) {
+    StopPoll();
+    int fd = fd_;
+    if (poll_ != nullptr) {
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      poll_ = nullptr;
+    }
+    fd_ = -1;
+    callback_.Reset();
+    recv_ref_.Reset();
+    meta_ref_.Reset();
+    return Napi::Number::New(info.Env(), fd);
   }
 
   Napi::Value StopReading(const Napi::CallbackInfo& info) {
@@ -369,6 +492,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
   static void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
     Socket* self = static_cast<Socket*>(handle->data);
     Napi::HandleScope scope(self->Env());
+    if (self->connecting_) {
+      self->FinishConnect(status);
+      return;
+    }
     if (status < 0) {
       // A failing poll would fire again at once: report once and stop.
       if (self->Deliver(status)) self->StopPoll();
@@ -505,13 +632,16 @@ class Socket : public Napi::ObjectWrap<Socket> {
     } to;
     std::memset(&to, 0, sizeof(to));
     bool bad = false;
-    switch (kind_) {
+    const bool connectedOk = kind_ == kUdp4 || kind_ == kUdp6 || kind_ == kPing4 || kind_ == kPing6;
+    switch (kind_ == kTcp4 || kind_ == kTcp6 ? 0 : (IsV4() ? kVrrp4 : (IsIp() ? kVrrp6 : kind_))) {
       case kVrrp4: {
-        if (dst_len != 4 || (src != nullptr && src_len != 4)) { bad = true; break; }
-        to.sin.sin_family = AF_INET;
-        std::memcpy(&to.sin.sin_addr, dst, 4);
-        msg.msg_name = &to.sin;
-        msg.msg_namelen = sizeof(to.sin);
+        if ((dst == nullptr && !connectedOk) || (dst != nullptr && dst_len != 4) || (src != nullptr && src_len != 4)) { bad = true; break; }
+        if (dst != nullptr) {
+          to.sin.sin_family = AF_INET;
+          std::memcpy(&to.sin.sin_addr, dst, 4);
+          msg.msg_name = &to.sin;
+          msg.msg_namelen = sizeof(to.sin);
+        }
         if (ifindex > 0 || src != nullptr) {
           msg.msg_control = control;
           msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
@@ -527,15 +657,17 @@ class Socket : public Napi::ObjectWrap<Socket> {
         break;
       }
       case kVrrp6: {
-        if (dst_len != 16 || (src != nullptr && src_len != 16)) { bad = true; break; }
-        to.sin6.sin6_family = AF_INET6;
-        std::memcpy(&to.sin6.sin6_addr, dst, 16);
-        // Link-local and link-scope multicast destinations need the interface as scope.
-        if (IN6_IS_ADDR_LINKLOCAL(&to.sin6.sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&to.sin6.sin6_addr)) {
-          to.sin6.sin6_scope_id = static_cast<uint32_t>(ifindex > 0 ? ifindex : 0);
+        if ((dst == nullptr && !connectedOk) || (dst != nullptr && dst_len != 16) || (src != nullptr && src_len != 16)) { bad = true; break; }
+        if (dst != nullptr) {
+          to.sin6.sin6_family = AF_INET6;
+          std::memcpy(&to.sin6.sin6_addr, dst, 16);
+          // Link-local and link-scope multicast destinations need the interface as scope.
+          if (IN6_IS_ADDR_LINKLOCAL(&to.sin6.sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&to.sin6.sin6_addr)) {
+            to.sin6.sin6_scope_id = static_cast<uint32_t>(ifindex > 0 ? ifindex : 0);
+          }
+          msg.msg_name = &to.sin6;
+          msg.msg_namelen = sizeof(to.sin6);
         }
-        msg.msg_name = &to.sin6;
-        msg.msg_namelen = sizeof(to.sin6);
         if (ifindex > 0 || src != nullptr) {
           msg.msg_control = control;
           msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
@@ -624,6 +756,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   int ifindex_ = 0;
   int filter_ifindex_ = 0;
   bool reading_ = false;
+  bool connecting_ = false;
   bool loop_ref_ = true;
   uv_poll_t* poll_ = nullptr;
   uint8_t* rbuf_ = nullptr;
@@ -632,6 +765,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::ObjectReference recv_ref_;
   Napi::ObjectReference meta_ref_;
   Napi::FunctionReference callback_;
+  Napi::FunctionReference connect_cb_;
   std::unique_ptr<Napi::AsyncContext> ctx_;
 };
 
@@ -646,6 +780,21 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   SetConst(env, c, "KIND_VRRP6", kVrrp6);
   SetConst(env, c, "KIND_PACKET", kPacket);
   SetConst(env, c, "KIND_UNIX", kUnix);
+  SetConst(env, c, "KIND_PING4", kPing4);
+  SetConst(env, c, "KIND_PING6", kPing6);
+  SetConst(env, c, "KIND_UDP4", kUdp4);
+  SetConst(env, c, "KIND_UDP6", kUdp6);
+  SetConst(env, c, "KIND_TCP4", kTcp4);
+  SetConst(env, c, "KIND_TCP6", kTcp6);
+  SetConst(env, c, "SO_MARK", SO_MARK);
+  SetConst(env, c, "SO_LINGER", SO_LINGER);
+  SetConst(env, c, "EINPROGRESS", EINPROGRESS);
+  SetConst(env, c, "ECONNREFUSED", ECONNREFUSED);
+  SetConst(env, c, "EACCES", EACCES);
+  SetConst(env, c, "IPPROTO_ICMP", IPPROTO_ICMP);
+  SetConst(env, c, "IPPROTO_ICMPV6", IPPROTO_ICMPV6);
+  SetConst(env, c, "IPPROTO_TCP", IPPROTO_TCP);
+  SetConst(env, c, "TCP_NODELAY", TCP_NODELAY);
   SetConst(env, c, "META_SIZE", kMetaSize);
   SetConst(env, c, "SOL_SOCKET", SOL_SOCKET);
   SetConst(env, c, "SO_RCVBUF", SO_RCVBUF);

@@ -1,6 +1,8 @@
-// Connection helpers for probes: TCP/TLS connect with bind options and one deadline, bounded reads, abort on stop.
+// Connection helpers for probes: TCP/TLS connect with bind options (fwmark/bind_if through the addon) and one deadline, bounded reads, abort on stop.
+import { closeSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { type CheckerConnectOptions, type ConnectedFd, type PendingConnect, startTcpConnect } from '../sys/checker-socket';
 import { type ProbeResult, type ProbeTarget, errText, fail } from './types';
 
 /** Options of a TLS connection (SSL_GET, genhash -S). */
@@ -30,8 +32,69 @@ function connectOptions(t: ProbeTarget): net.TcpNetConnectOpts {
   return o;
 }
 
+/** The checker connect options of a target (for the addon's connect). */
+export function nativeConnectOptions(t: ProbeTarget): CheckerConnectOptions {
+  return {
+    host: t.host,
+    port: t.port,
+    ...(t.bindTo !== undefined ? { bindTo: t.bindTo } : {}),
+    ...(t.bindPort !== undefined ? { bindPort: t.bindPort } : {}),
+    ...(t.bindIf !== undefined ? { bindIf: t.bindIf } : {}),
+    ...(t.fwmark !== undefined ? { fwmark: t.fwmark } : {}),
+  };
+}
+
+/** Whether the target needs socket options node:net cannot set before connecting (SO_MARK, SO_BINDTODEVICE). */
+export function needsNativeConnect(t: ProbeTarget): boolean {
+  return (t.fwmark !== undefined && t.fwmark !== 0) || (t.bindIf !== undefined && t.bindIf !== '');
+}
+
+/** Maps a connect error to a failure. */
+function connectFailure(e: unknown): ProbeResult {
+  const code = (e as { code?: string }).code;
+  return fail(code === 'ECONNREFUSED' ? 'refused' : 'connect-error', `connect ${errText(e)}`);
+}
+
 /**
- * Connects (TCP, or TLS when `tlsOpts` is given) within target.timeoutMs. The returned session keeps the
+ * One TCP connect through the addon within target.timeoutMs (TCP_CHECK: nothing is sent; the caller
+ * closes or detaches the connection). Resolves with a failure instead of rejecting.
+ */
+export function connectFd(t: ProbeTarget, signal: AbortSignal): Promise<ConnectedFd | ProbeResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let pending: PendingConnect | null = null;
+    const finish = (r: ConnectedFd | ProbeResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    const onAbort = (): void => {
+      pending?.cancel();
+      finish(fail('closed', 'aborted'));
+    };
+    const timer = setTimeout(() => {
+      pending?.cancel();
+      finish(fail('timeout', 'connection timeout'));
+    }, t.timeoutMs);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending = startTcpConnect(nativeConnectOptions(t), (err, conn) => {
+      if (conn) finish(conn);
+      else finish(connectFailure(err));
+    });
+  });
+}
+
+/** True when connectFd gave a connection rather than a failure. */
+export function isConnected(x: ConnectedFd | ProbeResult): x is ConnectedFd {
+  return 'detach' in x;
+}
+
+/**
+ * Connects (TCP, or TLS when `tlsOpts` is given) within target.timeoutMs. With fwmark or bind_if the
+ * addon makes the connection (options set before the SYN) and node:net wraps the connected fd. The returned session keeps the
  * same deadline for whatever the probe does next. Resolves with a failure result instead of rejecting.
  */
 export function openSession(t: ProbeTarget, signal: AbortSignal, tlsOpts?: TlsOptions): Promise<Session | ProbeResult> {
@@ -39,13 +102,15 @@ export function openSession(t: ProbeTarget, signal: AbortSignal, tlsOpts?: TlsOp
     let settled = false;
     let expire: (r: ProbeResult) => void = () => undefined;
     const expired = new Promise<ProbeResult>((r) => (expire = r));
-    const raw = net.connect(connectOptions(t));
-    let sock: net.Socket = raw;
+    let raw: net.Socket | null = null;
+    let sock: net.Socket | null = null;
+    let pending: PendingConnect | null = null;
     const close = (): void => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      raw.destroy();
+      pending?.cancel();
+      sock?.destroy();
+      raw?.destroy();
     };
     const finish = (r: Session | ProbeResult): void => {
       if (settled) return;
@@ -70,15 +135,13 @@ export function openSession(t: ProbeTarget, signal: AbortSignal, tlsOpts?: TlsOp
     const onError = (e: unknown): void => {
       if (settled) return;
       close();
-      const code = (e as { code?: string }).code;
       if (tlsOpts && sock !== raw) finish(fail('tls', `TLS: ${errText(e)}`));
-      else finish(fail(code === 'ECONNREFUSED' ? 'refused' : 'connect-error', `connect ${errText(e)}`));
+      else finish(connectFailure(e));
     };
-    raw.once('error', onError);
-    raw.once('connect', () => {
-      if (!tlsOpts) return finish({ socket: raw, expired, close });
+    const onConnected = (r: net.Socket): void => {
+      if (!tlsOpts) return finish({ socket: r, expired, close });
       const o: tls.ConnectionOptions = {
-        socket: raw,
+        socket: r,
         rejectUnauthorized: tlsOpts.ca !== undefined,
         // keepalived verifies the chain against SSL{ca} but not the host name
         checkServerIdentity: () => undefined,
@@ -98,7 +161,30 @@ export function openSession(t: ProbeTarget, signal: AbortSignal, tlsOpts?: TlsOp
       sock = s;
       s.once('error', onError);
       s.once('secureConnect', () => finish({ socket: s, expired, close }));
-    });
+    };
+    if (needsNativeConnect(t)) {
+      pending = startTcpConnect(nativeConnectOptions(t), (err, conn) => {
+        pending = null;
+        if (!conn) return onError(err);
+        const fd = conn.detach();
+        let r: net.Socket;
+        try {
+          r = new net.Socket({ fd, readable: true, writable: true });
+        } catch (e) {
+          closeSync(fd);
+          return onError(e);
+        }
+        r.setNoDelay(true);
+        raw = sock = r;
+        r.once('error', onError);
+        onConnected(r);
+      });
+    } else {
+      const r = net.connect(connectOptions(t));
+      raw = sock = r;
+      r.once('error', onError);
+      r.once('connect', () => onConnected(r));
+    }
   });
 }
 

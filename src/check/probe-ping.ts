@@ -1,53 +1,62 @@
-// PING_CHECK: one ICMP echo. Node has no ICMP sockets: the transport is an interface (native addon when it exports one; `ping` as a fallback).
-import { spawn } from 'node:child_process';
+// PING_CHECK: one ICMP echo over the addon's unprivileged ping socket; ping_group_range widened only when the socket is refused (restored at stop).
+import { type EchoOptions, echoOnce, pingSocketError } from '../sys/icmp-echo';
+import { PingGroupRange } from '../sys/ping-group-range';
 import { type ProbeResult, type ProbeTarget, fail } from './types';
 
-/**
- * One ICMP echo request/reply exchange. The native addon should provide this as an unprivileged ping
- * socket (socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) / (AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6), allowed
- * when the caller's gid is within net.ipv4.ping_group_range), exported as
- * `NativeSocket` kind `KIND_PING4`/`KIND_PING6` with the existing send()/startReading() surface;
- * the kernel then fills the echo id and checksum and delivers only our replies.
- */
+/** One ICMP echo request/reply exchange (injected in tests). */
 export interface IcmpEcho {
   echo(t: ProbeTarget, signal: AbortSignal): Promise<ProbeResult>;
 }
 
-/** Fallback transport: iputils `ping -c 1` (needs the binary; run without a shell). */
-export function pingCommandEcho(binary = 'ping'): IcmpEcho {
+/** The real transport: a ping socket per attempt (SOCK_DGRAM IPPROTO_ICMP / IPPROTO_ICMPV6), like keepalived. */
+export function nativeIcmpEcho(echo: typeof echoOnce = echoOnce): IcmpEcho {
   return {
-    echo(t, signal) {
-      return new Promise((resolve) => {
-        const secs = Math.max(1, Math.ceil(t.timeoutMs / 1000));
-        const args = ['-n', '-q', '-c', '1', '-W', String(secs), ...(t.family === 6 ? ['-6'] : ['-4'])];
-        if (t.bindTo !== undefined) args.push('-I', t.bindTo);
-        else if (t.bindIf !== undefined) args.push('-I', t.bindIf);
-        if (t.fwmark !== undefined) args.push('-m', String(t.fwmark));
-        args.push(t.host);
-        const child = spawn(binary, args, { stdio: 'ignore', detached: true });
-        const kill = (): void => {
-          if (child.pid !== undefined) {
-            try {
-              process.kill(-child.pid, 'SIGKILL');
-            } catch {
-              /* gone */
-            }
-          }
-        };
-        const timer = setTimeout(kill, t.timeoutMs + 1000);
-        signal.addEventListener('abort', kill, { once: true });
-        child.once('error', (e) => {
-          clearTimeout(timer);
-          resolve(fail('unsupported', `ping unavailable: ${e.message}`));
-        });
-        child.once('close', (code) => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', kill);
-          resolve(code === 0 ? { ok: true } : fail(code === 1 ? 'timeout' : 'icmp', code === 1 ? 'no echo reply' : `ping exited ${code ?? 'on a signal'}`));
-        });
-      });
+    async echo(t, signal) {
+      const o: EchoOptions = {
+        host: t.host,
+        timeoutMs: t.timeoutMs,
+        ...(t.bindTo !== undefined ? { bindTo: t.bindTo } : {}),
+        ...(t.bindIf !== undefined ? { bindIf: t.bindIf } : {}),
+        ...(t.fwmark !== undefined ? { fwmark: t.fwmark } : {}),
+      };
+      const r = await echo(o, signal);
+      if (r.ok) return { ok: true, detail: `echo reply in ${r.rttMs.toFixed(1)} ms` };
+      switch (r.reason) {
+        case 'timeout':
+          return fail('timeout', `ICMP connection to address ${t.host} timeout`);
+        case 'aborted':
+          return fail('closed', 'aborted');
+        case 'error':
+          return fail('icmp', r.text);
+      }
     },
   };
+}
+
+/** What {@link preparePingSockets} did, for the log. */
+export interface PingPrepareOutcome {
+  readonly widened: boolean;
+  readonly messages: readonly string[];
+}
+
+/**
+ * Makes ping sockets usable before the first PING_CHECK. keepalived always lowers the minimum of
+ * net.ipv4.ping_group_range to 0 when a PING_CHECK is configured; here that happens only when opening a
+ * ping socket fails with EACCES, and {@link PingGroupRange.restore} puts it back at stop, as keepalived
+ * does at exit.
+ */
+export function preparePingSockets(range: PingGroupRange, families: ReadonlySet<4 | 6>, probe: (f: 4 | 6) => { code: string } | null = pingSocketError): PingPrepareOutcome {
+  const messages: string[] = [];
+  const refused = [...families].filter((f) => probe(f)?.code === 'EACCES');
+  if (refused.length === 0) return { widened: false, messages };
+  const w = range.widen();
+  if (w.warning) messages.push(w.warning);
+  if (w.error) messages.push(w.error);
+  for (const f of refused) {
+    const e = probe(f);
+    if (e) messages.push(`ICMP${f === 6 ? 'v6' : ''} ping sockets unavailable (${e.code}): PING_CHECKs will fail`);
+  }
+  return { widened: w.changed, messages };
 }
 
 /** One PING_CHECK attempt over the given transport. */

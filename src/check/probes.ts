@@ -9,11 +9,13 @@ import { probeDns } from './probe-dns';
 import { probeFile } from './probe-file';
 import { probeHttp } from './probe-http';
 import { probeMisc } from './probe-misc';
-import { type IcmpEcho, pingCommandEcho, probePing } from './probe-ping';
+import { type IcmpEcho, nativeIcmpEcho, probePing } from './probe-ping';
 import { probeSmtp } from './probe-smtp';
 import { probeTcp } from './probe-tcp';
 import { probeUdp } from './probe-udp';
 import { type Probe, type ProbeTarget, fail, ipText } from './types';
+
+const defaultIcmp: IcmpEcho = nativeIcmpEcho();
 
 /** What probes need from outside the configuration. */
 export interface ProbeDeps {
@@ -95,7 +97,7 @@ export function makeProbe(cfg: KeepalivedConfig, v: number, r: number, k: number
     }
     case 'PING_CHECK': {
       const t = probeTarget(c, rs);
-      const icmp = deps.icmp ?? pingCommandEcho();
+      const icmp = deps.icmp ?? defaultIcmp;
       return (sig) => probePing(t, icmp, sig);
     }
     case 'MISC_CHECK': {

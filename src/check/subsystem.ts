@@ -7,7 +7,9 @@ import { registerSubsystem, type Subsystem, type SubsystemContext } from '../cor
 import type { ApplyDesired, DesiredState } from './desired';
 import { computeDesired } from './manager';
 import { HealthPolicy, type PolicyAction } from './policy';
+import { preparePingSockets } from './probe-ping';
 import { makeProbe, type ProbeDeps } from './probes';
+import { PingGroupRange } from '../sys/ping-group-range';
 import type { Probe } from './types';
 
 /** The parts of a logger the engine uses (pino's Logger fits). */
@@ -38,6 +40,11 @@ export interface CheckEngineDeps {
   readonly dontReleaseIpvs?: boolean;
   /** Options passed to the policy (tests: deterministic warmup). */
   readonly random?: () => number;
+  /**
+   * net.ipv4.ping_group_range handling for PING_CHECK (default: the real sysctl). Ignored when
+   * probeDeps.icmp is injected.
+   */
+  readonly pingGroupRange?: PingGroupRange;
 }
 
 /** Counters for SIGUSR2. */
@@ -94,6 +101,7 @@ export class CheckEngine implements Subsystem {
   private generation = 0;
   private stopped = false;
   private counters: CheckStats = { probes: 0, failures: 0, applies: 0, applyErrors: 0, scripts: 0 };
+  private pingRange: PingGroupRange | null = null;
   /** The last desired state handed to apply (for dumps and tests). */
   lastDesired: DesiredState = { services: [] };
 
@@ -119,6 +127,8 @@ export class CheckEngine implements Subsystem {
     this.applyPending = true;
     this.scheduleApply(true);
     await this.flush();
+    // keepalived's stop_check(): set_ping_group_range(false)
+    if (this.pingRange?.restore()) this.deps.logger.info('Restored net.ipv4.ping_group_range');
   }
 
   dump(): unknown {
@@ -160,11 +170,28 @@ export class CheckEngine implements Subsystem {
     const policy = new HealthPolicy(cfg.lvs, this.deps.random ? { random: this.deps.random } : {});
     this.policy = policy;
     this.probes.clear();
+    this.preparePing(policy);
     for (const c of policy.checkers.values()) {
       const p = makeProbe(cfg, c.vs, c.rs, c.index, this.deps.probeDeps);
       if (p) this.probes.set(c.id, p);
     }
     this.exec(policy.start(this.deps.clock.now(), previous), true);
+  }
+
+  /** PING_CHECK needs ping sockets: widen ping_group_range when (and only when) they are refused. */
+  private preparePing(policy: HealthPolicy): void {
+    if (this.deps.probeDeps?.icmp) return;
+    const families = new Set<4 | 6>();
+    for (const c of policy.checkers.values()) {
+      if (c.type !== 'PING_CHECK') continue;
+      const { rs, checker } = policy.configOf(c.id);
+      const addr = (checker.type === 'PING_CHECK' ? checker.connectIp : null) ?? rs.address;
+      families.add(addr.family);
+    }
+    if (families.size === 0) return;
+    this.pingRange ??= this.deps.pingGroupRange ?? new PingGroupRange();
+    const out = preparePingSockets(this.pingRange, families);
+    for (const m of out.messages) this.deps.logger.info(m);
   }
 
   /** Cancels timers and aborts running probes (reload, stop). */

@@ -13,9 +13,9 @@ export interface ProbeTarget {
   readonly bindTo?: string;
   /** bind_port, if any. */
   readonly bindPort?: number;
-  /** bind_if: only honoured for IPv6 link-local scope ids here (SO_BINDTODEVICE needs the addon). */
+  /** bind_if: SO_BINDTODEVICE on the checker's socket (set by the addon before connect). */
   readonly bindIf?: string;
-  /** fwmark: SO_MARK needs the native addon; recorded, not applied (see README of src/check). */
+  /** fwmark: SO_MARK on the checker's socket (set by the addon before connect; needs CAP_NET_ADMIN). */
   readonly fwmark?: number;
   /** connect_timeout in milliseconds: the whole attempt must finish within it. */
   readonly timeoutMs: number;

@@ -16,8 +16,8 @@ export interface NativeSocket {
   fd(): number;
   /** SO_BINDTODEVICE; '' removes the binding. */
   bindDevice(name: string): void;
-  /** bind() an IP socket to a local address (4 or 16 bytes); scopeIfindex is used for IPv6 link-local. */
-  bindAddress(addr: Uint8Array, scopeIfindex: number): void;
+  /** bind() an IP socket to a local address (4 or 16 bytes) and port (default 0); scopeIfindex is used for IPv6 link-local. */
+  bindAddress(addr: Uint8Array, scopeIfindex: number, port?: number): void;
   /** bind() a unix datagram socket to path bytes (leading NUL byte: abstract namespace). */
   bindUnix(path: Uint8Array): void;
   /** IP_ADD/DROP_MEMBERSHIP (ip_mreqn) or IPV6_ADD/DROP_MEMBERSHIP on the interface ifindex. */
@@ -45,6 +45,23 @@ export interface NativeSocket {
    * Unix sockets: dst is the path bytes (leading NUL byte: abstract namespace).
    */
   send(data: Uint8Array, length: number, dst: Uint8Array | null, ifindex: number, src: Uint8Array | null): number;
+  /**
+   * Non-blocking connect() of an IP socket (KIND_PING*, KIND_UDP*, KIND_TCP*) to addr (4/16 bytes) and port;
+   * scopeIfindex is the IPv6 scope id (0: none). Returns 0, or -errno (-EINPROGRESS while a TCP
+   * handshake is under way: then {@link NativeSocket.watchConnect}). Throws only for bad arguments.
+   */
+  connect(addr: Uint8Array, port: number, scopeIfindex: number): number;
+  /**
+   * Polls once for writability after connect() returned -EINPROGRESS; onDone gets 0 when the connection
+   * is established, else -errno from SO_ERROR (-ECONNREFUSED, -ETIMEDOUT, -EHOSTUNREACH...). The socket
+   * is kept alive until then. Not allowed while reading.
+   */
+  watchConnect(onDone: (status: number) => void): void;
+  /**
+   * Stops polling and gives up ownership of the fd without closing it (for `new net.Socket({ fd })`).
+   * Returns the fd; the object is closed afterwards.
+   */
+  detach(): number;
   /** Stops polling and closes the fd. Idempotent. */
   close(): void;
   /** The poll keeps the event loop alive (default). */
@@ -59,7 +76,12 @@ export interface NativeSocketConstructor {
    * KIND_VRRP4/KIND_VRRP6: raw IP socket for `protocol` with keepalived's options already set
    * (TOS/traffic class 0xc0, TTL/hop limit 255, multicast loop off, pktinfo and TTL/hop limit reception).
    * KIND_PACKET: AF_PACKET SOCK_RAW bound to `ifindex`, receiving ethertype `protocol` (0: none).
-   * KIND_UNIX: unbound AF_UNIX SOCK_DGRAM. All are non-blocking and close-on-exec.
+   * KIND_UNIX: unbound AF_UNIX SOCK_DGRAM.
+   * KIND_PING4/KIND_PING6: unprivileged ICMP echo socket (SOCK_DGRAM, IPPROTO_ICMP/ICMPV6); throws EACCES
+   * unless one of the caller's groups is within net.ipv4.ping_group_range. The kernel sets the echo id
+   * and checksum, delivers only replies to this socket, and strips the IP header.
+   * KIND_UDP4/6, KIND_TCP4/6: plain sockets for checkers (protocol and ifindex are ignored).
+   * All are non-blocking and close-on-exec.
    */
   new (kind: number, protocol: number, ifindex: number): NativeSocket;
 }
@@ -70,6 +92,21 @@ export interface NativeConstants {
   readonly KIND_VRRP6: number;
   readonly KIND_PACKET: number;
   readonly KIND_UNIX: number;
+  readonly KIND_PING4: number;
+  readonly KIND_PING6: number;
+  readonly KIND_UDP4: number;
+  readonly KIND_UDP6: number;
+  readonly KIND_TCP4: number;
+  readonly KIND_TCP6: number;
+  readonly SO_MARK: number;
+  readonly SO_LINGER: number;
+  readonly EINPROGRESS: number;
+  readonly ECONNREFUSED: number;
+  readonly EACCES: number;
+  readonly IPPROTO_ICMP: number;
+  readonly IPPROTO_ICMPV6: number;
+  readonly IPPROTO_TCP: number;
+  readonly TCP_NODELAY: number;
   readonly META_SIZE: number;
   readonly SOL_SOCKET: number;
   readonly SO_RCVBUF: number;

@@ -14,6 +14,7 @@ const FUNCTIONS = [
 const SOCKET_METHODS = [
   'fd', 'bindDevice', 'bindAddress', 'bindUnix', 'setMembership', 'setMulticastInterface', 'setIntOption',
   'getIntOption', 'setFilterIfindex', 'startReading', 'stopReading', 'send', 'close', 'ref', 'unref',
+  'connect', 'watchConnect', 'detach',
 ] as const;
 
 test('every declared function is exported', () => {
