@@ -57,7 +57,8 @@ export function clearSubsystems(): void {
  * tests use it to register fakes). Missing engine modules are normal until they are written.
  */
 export function subsystemModules(role: WorkerRole, env: NodeJS.ProcessEnv = process.env): string[] {
-  const own = role === 'vrrp' ? '../vrrp/subsystem' : '../check/subsystem';
+  // The checker role: the engine, then the IPVS driver, which registers the engine bound to kernel IPVS.
+  const own = role === 'vrrp' ? ['../vrrp/subsystem'] : ['../check/subsystem', '../ipvs/driver'];
   const extra = (env['TSKA_SUBSYSTEM_MODULES'] ?? '').split(':').filter((s) => s !== '');
-  return [own, ...extra];
+  return [...own, ...extra];
 }
