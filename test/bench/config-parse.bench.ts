@@ -14,11 +14,9 @@ function generate(instances: number, services: number, reals: number): string {
     const b = Math.floor(i / 250);
     out.push(
       `vrrp_instance VI_${i} {`,
-      '  state BACKUP',
-      `  interface eth${b % 20}`,
-      `  virtual_router_id ${1 + (i % 255)}`,
+      `  interface eth${b}`,
+      `  virtual_router_id ${1 + (i % 250)}`,
       `  priority ${1 + (i % 254)}`,
-      '  advert_int 1',
       '  virtual_ipaddress {',
       `    10.${b}.${a}.1/32`,
       '  }',
@@ -28,9 +26,9 @@ function generate(instances: number, services: number, reals: number): string {
   for (let s = 0; s < services; s++) {
     const o3 = Math.floor(s / 250);
     const o4 = 1 + (s % 250);
-    out.push(`virtual_server 172.16.${o3}.${o4} 80 {`, '  delay_loop 5', '  lb_algo wrr', '  lb_kind NAT', '  protocol TCP');
+    out.push(`virtual_server 172.16.${o3}.${o4} 80 {`, '  lb_algo wrr', '  lb_kind NAT', '  protocol TCP');
     for (let r = 0; r < reals; r++) {
-      out.push(`  real_server 192.168.${o3}.${r + 1} 8080 {`, '    weight 1', '    TCP_CHECK {', '      connect_timeout 3', '    }', '  }');
+      out.push(`  real_server 192.168.${o3}.${r + 1} 8080 {`, '    TCP_CHECK { connect_timeout 3 }', '  }');
     }
     out.push('}');
   }
