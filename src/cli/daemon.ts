@@ -136,13 +136,14 @@ export class Daemon {
 
   /** Starts the workers, signals, watcher. */
   start(): void {
+    // handlers first: a SIGTERM while the workers start must stop them, not kill the parent alone
+    this.installSignals();
     const roles = rolesToRun(this.opts, this.config);
     if (roles.length === 0) {
       this.logger.info('Warning - keepalived has no configuration to run');
       this.notifyReady();
     }
     for (const r of roles) this.startWorker(r);
-    this.installSignals();
     if (this.opts.watchConfig) {
       this.watcher = new ConfigWatcher(() => void this.reload('configuration file changed'));
       this.watcher.setFiles(this.configFiles(loadFromOptionsFiles(this.opts)));
@@ -396,6 +397,7 @@ function reportUnsupported(opts: CliOptions, logger: Logger): void {
   if (opts.noBfd || opts.bfdPid !== undefined) logger.info('BFD is not supported by tskeepalived: -B/-b accepted (no BFD process is run)');
   if (opts.perf !== undefined) logger.warn('--perf is not supported by tskeepalived: ignored');
   if (opts.configFd !== undefined) logger.warn('--config-fd is not supported by tskeepalived: ignored');
+  if (opts.releaseVips) logger.info('-X accepted: tskeepalived always removes the VIPs when an instance leaves MASTER, as keepalived does with -X');
 }
 
 /** The daemon path of main(): runs until stopped. */
@@ -444,10 +446,18 @@ export function runDaemon(opts: CliOptions, argv: readonly string[]): void {
     else logger.error(line);
   }
   if (first.exitCode === 2) return fail(EXIT_NO_CONFIG, 'the configuration could not be parsed - exiting', logging);
+  if (opts.allConfig && first.diagnostics.list.some((d) => d.cls === 'SECURITY_ERROR' && /Config files missing/.test(d.message))) {
+    // -e: a missing or unreadable configuration file is fatal
+    return fail(EXIT_NO_CONFIG, 'configuration file(s) missing and -e (--all-config) given - exiting', logging);
+  }
   if (opts.namespace !== undefined && g.netNamespace !== undefined && g.netNamespace !== opts.namespace) {
     logger.info(`Overriding config net_namespace '${g.netNamespace}' with command line namespace '${opts.namespace}'`);
   }
   reportUnsupported(opts, logger);
+  if (opts.dumpConf) {
+    // keepalived -d: the configuration as loaded, to the log at startup
+    for (const line of dumpText(first.config).split('\n')) if (line !== '') logger.info(line);
+  }
   const pids = pidfilePaths({ ...opts, usePidDir: g.usePidDir, ...(g.instanceName !== undefined ? { instanceName: g.instanceName } : {}), ...(ns !== undefined ? { netNamespace: ns } : {}) });
   const titles = [processTitle('parent', g.processNames), processTitle('vrrp', g.processNames), processTitle('check', g.processNames)];
   const roles = rolesToRun(opts, first.config);

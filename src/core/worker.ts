@@ -244,8 +244,19 @@ export function runWorker(role: WorkerRole, opts: CliOptions, load: (opts: CliOp
     },
     logger,
   );
+  let monitor: { close(): void } | null = null;
+  if (opts.addressMonitoring) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { startAddressMonitor } = require('./address-monitor') as typeof import('./address-monitor');
+      monitor = startAddressMonitor(role, (line) => logger.info(line), (e) => logger.warn(`address monitoring: ${e.message}`));
+    } catch (e) {
+      logger.warn(`address monitoring (-a) not available: ${(e as Error).message}`);
+    }
+  }
   const shutdown = (why: string): void => {
     logger.info(`Stopping (${why})`);
+    monitor?.close();
     void worker.stop().then(() => {
       logging.sink.close();
       process.exit(0);
