@@ -203,10 +203,10 @@ async function parentKill(kind: DaemonKind): Promise<{ o: Outcome; workerGoneMs:
 
 const outcomes: { worker: Outcome[]; parent: Outcome[] } = { worker: [], parent: [] };
 
-test('kill -9 of the master\'s VRRP worker: the parent respawns it after 1 s and VRRP recovers (tskeepalived)', { skip: capSkip, timeout: 90_000 }, async () => {
+test('kill -9 of the master\'s VRRP worker: the parent respawns it and VRRP recovers (tskeepalived)', { skip: capSkip, timeout: 90_000 }, async () => {
   const { o, log } = await workerKill('tskeepalived');
   outcomes.worker.push(o);
-  assert.ok(log.some((l) => /VRRP child process\(\d+\) died \(signal SIGKILL\): Respawning in 1 s/.test(l)), 'the parent logs the respawn');
+  assert.ok(log.some((l) => /VRRP child process\(\d+\) died \(signal SIGKILL\): Respawning( in \d+ s)?$/m.test(l)), 'the parent logs the respawn');
   assert.ok(o.respawnMs !== null && o.respawnMs >= 900 && o.respawnMs < 3000, `respawned after ${o.respawnMs} ms`);
   assert.ok(o.n1SilentMs !== null, 'n1 advertises again after the respawn');
   assert.ok(o.n1Final, 'n1 (priority 150) holds the VIP at the end');
