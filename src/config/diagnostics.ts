@@ -53,9 +53,21 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}${cls}: ${d.message}`;
 }
 
+/**
+ * Thrown by {@link Diagnostics.abort}: keepalived's parser exits (code 2) on a parameter it cannot
+ * default, so reading stops where it is thrown. Caught by the loader.
+ */
+export class ConfigAbort extends Error {
+  constructor(readonly loc: Loc | null) {
+    super('configuration read aborted on a missing parameter');
+  }
+}
+
 /** Collects diagnostics; the parser, preprocessor, registry and validator all write here. */
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
+  /** Set by {@link abort}: keepalived's -t exits 2. */
+  aborted = false;
   /** A cap so that pathological inputs cannot grow the list without bound. */
   constructor(private readonly max = 100_000) {}
 
@@ -72,6 +84,19 @@ export class Diagnostics {
   }
   info(loc: Loc | null, message: string): void {
     this.report('OK', loc, message, { info: true });
+  }
+  /**
+   * keepalived's `null_strvec`: a handler read a word the line does not have, and keepalived exits
+   * with code 2 at once. Reports the line as keepalived does and throws {@link ConfigAbort}.
+   */
+  abort(loc: Loc | null, keyword: string, position: number): never {
+    this.report(
+      'MISSING_PARAMETER',
+      loc,
+      `*** Configuration line starting \`${keyword}\` is missing a parameter after keyword \`${keyword}\` at word position ${position}`,
+    );
+    this.aborted = true;
+    throw new ConfigAbort(loc);
   }
   /** The largest keepalived class reported, ignoring our extra checks and informational notes. */
   maxClass(includeExtra = false): ConfigClassValue {

@@ -22,7 +22,7 @@ export class Text {
     readonly file: string,
     /** 1-based line number in that file. */
     readonly line: number,
-    private readonly map: readonly number[] | null,
+    private readonly map: Int32Array | null,
     /** Column of index 0 (and of everything when the text is empty). */
     private readonly base: number,
   ) {}
@@ -60,11 +60,11 @@ export class Text {
 
   /** Replaces [start, end) by `insert`, whose characters all take column `col`. */
   replace(start: number, end: number, insert: string, col: number): Text {
-    const map = new Array<number>(this.text.length - (end - start) + insert.length);
-    let k = 0;
-    for (let i = 0; i < start; i++) map[k++] = this.col(i);
-    for (let i = 0; i < insert.length; i++) map[k++] = col;
-    for (let i = end; i < this.text.length; i++) map[k++] = this.col(i);
+    const n = this.text.length;
+    const map = new Int32Array(n - (end - start) + insert.length);
+    this.copyCols(map, 0, 0, start);
+    map.fill(col, start, start + insert.length);
+    this.copyCols(map, start + insert.length, end, n);
     const text = this.text.slice(0, start) + insert + this.text.slice(end);
     return new Text(text, this.file, this.line, map, start === 0 && insert.length > 0 ? col : this.col(0));
   }
@@ -72,18 +72,34 @@ export class Text {
   /** Without the characters at the given ascending indices (one pass). */
   without(indices: readonly number[]): Text {
     if (indices.length === 0) return this;
-    const map: number[] = [];
+    const map = new Int32Array(this.text.length);
     let text = '';
     let k = 0;
     let from = 0;
     for (const idx of indices) {
       text += this.text.slice(from, idx);
-      for (let i = from; i < idx; i++) map[k++] = this.col(i);
+      this.copyCols(map, k, from, idx);
+      k += Math.max(0, idx - from);
       from = idx + 1;
     }
     text += this.text.slice(from);
-    for (let i = from; i < this.text.length; i++) map[k++] = this.col(i);
-    return new Text(text, this.file, this.line, map, this.col(0));
+    this.copyCols(map, k, from, this.text.length);
+    k += Math.max(0, this.text.length - from);
+    return new Text(text, this.file, this.line, map.subarray(0, k), this.col(0));
+  }
+
+  /** Writes the columns of characters [from, to) into `out` at `at` (allocation-free for the common unmapped case). */
+  private copyCols(out: Int32Array, at: number, from: number, to: number): void {
+    if (to <= from) return;
+    if (this.map === null) {
+      for (let i = from, k = at; i < to; i++, k++) out[k] = this.base + i;
+      return;
+    }
+    if (to <= this.map.length) {
+      out.set(this.map.subarray(from, to), at);
+      return;
+    }
+    for (let i = from, k = at; i < to; i++, k++) out[k] = this.col(i);
   }
 
   /** Appends `s`, all of whose characters take column `col`. */

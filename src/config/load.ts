@@ -1,12 +1,15 @@
 // Loads a configuration: parse (with includes and preprocessing), walk the keyword tables into the
 // model, validate, and compute keepalived's -t exit code. Pure apart from the injected reader and host.
-import { Diagnostics, configTestExitCode, type Loc } from './diagnostics';
-import type { Word } from './tree';
+import { ConfigAbort, Diagnostics, configTestExitCode, type Loc } from './diagnostics';
+import type { Stmt, Word } from './tree';
 import type { HostFacts } from './host-facts';
 import { emptyConfig, type ConfigDraft, type KeepalivedConfig } from './model';
 import { parseConfigFile, type ParseResult } from './parse';
 import type { PreprocessOptions } from './source';
 import { parentRootSpec, rootSpec } from './keywords';
+import { lvsRootKeywords } from './keywords/lvs';
+import { vrrpRootKeywords } from './keywords/vrrp';
+import { bfdRootKeywords } from './keywords/bfd';
 import { walkBlock, type ApplyContext } from './keywords/registry';
 import { validators } from './validate';
 
@@ -22,9 +25,14 @@ export function loadConfig(path: string, opts: PreprocessOptions, host: HostFact
   const diag = new Diagnostics();
   const parsed = parseConfigFile(path, opts, diag);
   const draft: ConfigDraft = emptyConfig();
+  /** Where each root statement's diagnostics start, with the keepalived pass that reads it. */
+  const marks: { at: number; pass: number }[] = [];
   const ctx: ApplyContext = {
     diag,
     host: dynamicInterfacesHost(host, draft),
+    rootStatement(stmt) {
+      marks.push({ at: diag.list.length, pass: passOf(stmt) });
+    },
     walk(spec, stmts, d) {
       walkBlock(spec, stmts, d, ctx);
     },
@@ -39,7 +47,13 @@ export function loadConfig(path: string, opts: PreprocessOptions, host: HostFact
     diag.info(ns.loc, `net_namespace ${ns.name} cannot be entered - keepalived exits (code 0) without checking the rest of the configuration`);
     return { config: draft, diagnostics: diag, exitCode: 0, files: parsed.files };
   }
-  walkBlock(rootSpec, parsed.stmts, draft, ctx);
+  try {
+    walkBlock(rootSpec, parsed.stmts, draft, ctx);
+  } catch (e) {
+    if (!(e instanceof ConfigAbort)) throw e;
+    dropLaterPasses(diag, marks);
+    return { config: draft, diagnostics: diag, exitCode: 2, files: parsed.files };
+  }
   for (const v of validators) v(draft, ctx);
   return { config: draft, diagnostics: diag, exitCode: configTestExitCode(diag.maxClass(), parsed.aborted), files: parsed.files };
 }
@@ -69,4 +83,49 @@ function dynamicInterfacesHost(host: HostFacts, draft: ConfigDraft): HostFacts {
     executable: (path) => host.executable(path),
     ...(host.netNamespaceExists ? { netNamespaceExists: (name: string) => host.netNamespaceExists?.(name) } : {}),
   };
+}
+
+/**
+ * keepalived reads the configuration once per process, in order: the parent (global settings and
+ * every root keyword's syntax), the checker, VRRP, then BFD, each reading only its own root blocks.
+ */
+const PASS_CHECKER = 1;
+const PASS_VRRP = 2;
+const PASS_BFD = 3;
+const rootPass = new Map<string, number>([
+  ...lvsRootKeywords.map((k): [string, number] => [k.name, PASS_CHECKER]),
+  ...vrrpRootKeywords.map((k): [string, number] => [k.name, PASS_VRRP]),
+  ...bfdRootKeywords.map((k): [string, number] => [k.name, PASS_BFD]),
+  // track files are read by the checker too (FILE_CHECK), which comes first.
+  ['track_file', PASS_CHECKER],
+  ['vrrp_track_file', PASS_CHECKER],
+]);
+
+function passOf(stmt: Stmt): number {
+  return rootPass.get(stmt.keyword.text) ?? 0;
+}
+
+/**
+ * After an abort (exit 2) keepalived has printed nothing of the passes after the one that stopped:
+ * drops what the blocks of later passes reported. The abort line itself is kept.
+ */
+function dropLaterPasses(diag: Diagnostics, marks: readonly { at: number; pass: number }[]): void {
+  const last = marks[marks.length - 1];
+  if (!last) return;
+  const stopPass = last.pass;
+  const abortLine = diag.list[diag.list.length - 1];
+  const kept = diag.list.filter((_, i) => {
+    let pass = 0;
+    for (let m = marks.length - 1; m >= 0; m--) {
+      const mk = marks[m]!;
+      if (mk.at <= i) {
+        pass = mk.pass;
+        break;
+      }
+    }
+    return pass <= stopPass;
+  });
+  if (abortLine && kept[kept.length - 1] !== abortLine) kept.push(abortLine);
+  diag.list.length = 0;
+  diag.list.push(...kept);
 }

@@ -1,6 +1,6 @@
 // Reads a configuration file with its includes into a statement tree (lexer + preprocessor + blocks).
 import { Diagnostics, type Loc } from './diagnostics';
-import type { Stmt, Word } from './tree';
+import { closeMark, type Stmt, type Word } from './tree';
 import type { PreprocessOptions, SourceReader } from './source';
 import { splitQuotedEscaped, splitWords, type Text } from './lexer';
 import { Preprocessor, type PreprocessLimits } from './preprocess';
@@ -27,14 +27,17 @@ interface MutableStmt {
   args: Word[];
   block?: MutableStmt[];
   open?: Loc;
+  close?: Loc;
   loc: Loc;
 }
 
 interface Frame {
   /** Statements of this block. */
   readonly list: MutableStmt[];
-  /** A stray '{' whose contents stay at the enclosing level. */
+  /** A stray '{' (or one past the depth cap) whose contents stay at the enclosing level. */
   readonly transparent: boolean;
+  /** A stray '{': its '}' is kept as a close marker, since for keepalived it ends the enclosing block. */
+  readonly stray?: boolean;
   /** The statement whose block this is. */
   readonly owner?: MutableStmt;
 }
@@ -121,13 +124,15 @@ export class TreeBuilder {
       return;
     }
     this.diag.report('UNEXPECTED_BOB', loc, "Unexpected '{' - ignoring");
-    this.stack.push({ list: (this.stack[this.stack.length - 1] as Frame).list, transparent: true });
+    this.stack.push({ list: (this.stack[this.stack.length - 1] as Frame).list, transparent: true, stray: true });
   }
 
   private close(line: Text): void {
     this.last = null;
     if (this.stack.length > 1) {
       const frame = this.stack.pop() as Frame;
+      if (frame.owner) frame.owner.close = line.loc(0);
+      else if (frame.stray) frame.list.push(closeMark(line.loc(0)) as MutableStmt);
       if (frame.owner && frame.owner === this.globalDefs && !this.cut) {
         this.cut = { diagnostics: this.diag.list.length, rootStatements: this.root.length };
       }

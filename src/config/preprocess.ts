@@ -258,7 +258,9 @@ export class Preprocessor {
         const sub = this.substitute(t, ctx, pending);
         if (sub === null) break;
         t = sub.text;
-        if (sub.exhausted) break;
+        // A value that starts a generator is left for it: when text precedes it (`$OFF $SEQ_DEF` with
+        // `$OFF=${_HASH}`), nothing more is substituted (corpus check_align.3).
+        if (sub.exhausted || (sub.generator && !t.text.startsWith('~'))) break;
         if (!(t.text.startsWith('@') || t.text.includes('$') || t.text.startsWith('~'))) break;
       }
       // A line that substitution turned into one starting with `#` or `!` (`$OFF=${_HASH}` then
@@ -275,7 +277,9 @@ export class Preprocessor {
     for (const p of pending) {
       if (this.stopped) break;
       this.bump();
-      this.logical(p, ctx, depth + 1, false);
+      // keepalived reads each line of a multi-line value as a line of its own, leading blanks skipped
+      // (`$RS3= \` then `  ~SEQ(...) $RS` runs the ~SEQ: corpus check_align.3).
+      this.logical(p.trimStartBlank(), ctx, depth + 1, false);
     }
     return null;
   }
@@ -354,7 +358,7 @@ export class Preprocessor {
    * other parameters). The rest of a multi-line value is queued in `pending`.
    * Returns null when nothing was replaced.
    */
-  private substitute(t: Text, ctx: FileCtx, pending: Text[]): { text: Text; exhausted: boolean } | null {
+  private substitute(t: Text, ctx: FileCtx, pending: Text[]): { text: Text; exhausted: boolean; generator?: boolean } | null {
     let cur = t;
     let found = false;
     let count = 0;
@@ -395,7 +399,7 @@ export class Preprocessor {
       }
       cur = cur.replace(at, ref.end, value, col);
       // keepalived stops substituting when a value starts a generator: the generator handles the rest.
-      if (/^[ \t]*~/.test(value)) break;
+      if (/^[ \t]*~/.test(value)) return { text: cur, exhausted: false, generator: true };
     }
     return found ? { text: cur, exhausted: false } : null;
   }

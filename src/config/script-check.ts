@@ -283,10 +283,12 @@ const VIOLATION: Record<ScriptProcess, string> = {
 /**
  * keepalived's end-of-configuration report: when enable_script_security is off and any script
  * whose file exists is configured, "SECURITY VIOLATION ..." once per process (class SECURITY_ERROR).
+ * `stopped`: processes whose configuration check ended before their scripts were checked.
  */
-export function reportScriptSecurity(cfg: ConfigDraft, ctx: ApplyContext): void {
+export function reportScriptSecurity(cfg: ConfigDraft, ctx: ApplyContext, stopped: ReadonlySet<ScriptProcess> = new Set()): void {
   if (cfg.global.enableScriptSecurity) return;
   for (const proc of ['parent', 'checker', 'vrrp'] as const) {
+    if (stopped.has(proc)) continue;
     const found = cfg.global.scripts.filter((s) => s.process === proc && s.found);
     if (found.length === 0) continue;
     const extra = found.some((s) => s.insecure) ? ' There are insecure scripts.' : '';

@@ -19,7 +19,25 @@ export interface Stmt {
   readonly block?: readonly Stmt[];
   /** Where the block's `{` stood. */
   readonly open?: Loc;
+  /** Where the block's `}` stood (absent when the input ended first). */
+  readonly close?: Loc;
   readonly loc: Loc;
+}
+
+const CLOSE_MARK: unique symbol = Symbol('tskeepalived.closeMark');
+
+/**
+ * The `}` of a stray `{` (one that followed no statement). keepalived ignores such a `{`, so its
+ * `}` ends the block being read: the tree keeps that `}` as a statement marked with this.
+ */
+export function closeMark(loc: Loc): Stmt {
+  const s: Stmt = { keyword: { text: '}', loc }, args: [], loc };
+  Object.defineProperty(s, CLOSE_MARK, { value: true, enumerable: false });
+  return s;
+}
+
+export function isCloseMark(s: Stmt): boolean {
+  return (s as Stmt & { [CLOSE_MARK]?: boolean })[CLOSE_MARK] === true;
 }
 
 /** The words of a statement, keyword included. */

@@ -4,7 +4,7 @@ import type { ConfigDraft } from './model';
 import type { ApplyContext } from './keywords/registry';
 import type { RealServer, VirtualServer } from './model/lvs';
 import { effectiveMethod, DEFAULT_PERSISTENCE_TIMEOUT_S } from './model/lvs';
-import { rsDisplayName, vsDisplayName } from './keywords/lvs';
+import { rsDisplayName, vsDisplayName, vsScripts } from './keywords/lvs';
 import { ipEquals } from '../net/ip';
 
 /**
@@ -118,6 +118,14 @@ function checkVirtualServer(vs: VirtualServer, cfg: ConfigDraft, ctx: ApplyConte
       diag.warning(null, `WARNING - virtual server ${vs.name}, sorry server has port specified - clearing`);
       ss.port = 0;
     }
+    // A real server that is also the sorry server must agree on inhibit_on_failure (keepalived
+    // takes the real server's: corpus 1370).
+    const same = vs.realServers.find((rs) => rs.port === ss.port && rs.address.family === ss.address.family && ipEquals(rs.address.bytes, ss.address.bytes));
+    const inhibit = same ? same.inhibitOnFailure ?? vs.inhibitOnFailure : null;
+    if (same && inhibit !== null && inhibit !== ss.inhibit) {
+      diag.warning(null, `Virtual server ${vs.name}: real server ${rsDisplayName(vs, same)} matches sorry server, but inhibit setting differs, setting on sorry server`);
+      ss.inhibit = inhibit;
+    }
   }
 
   const total = vs.realServers.reduce((n, rs) => n + rs.weight, 0);
@@ -134,7 +142,11 @@ export function validateLvs(cfg: ConfigDraft, ctx: ApplyContext): void {
   const bfds = definedNames(cfg.bfd, ['instances']);
   const kept: VirtualServer[] = [];
   for (const vs of cfg.lvs.virtualServers) {
-    if (!checkVirtualServer(vs, cfg, ctx)) continue;
+    if (!checkVirtualServer(vs, cfg, ctx)) {
+      const gone = new Set(vsScripts.get(vs) ?? []);
+      if (gone.size > 0) cfg.global.scripts = cfg.global.scripts.filter((r) => !gone.has(r));
+      continue;
+    }
     const dup = kept.find((o) => o.name === vs.name);
     if (dup) {
       ctx.diag.report('WARNING', vs.loc, `Duplicate virtual server ${vs.name} (first defined at line ${dup.loc.line})`, { extra: true });

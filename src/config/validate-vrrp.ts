@@ -381,12 +381,18 @@ function crossInstance(cfg: ConfigDraft, ctx: ApplyContext): void {
     if (prev) ctx.diag.error(i.loc, `${prev.name} and ${i.name} both use VRID ${i.vrid} with IPv${i.family} on interface ${i.interface}`);
     else byKey.set(key, i);
   }
-  const seen: { inst: VrrpInstance; addr: IpAddress }[] = [];
+  // Indexed by address (family and bytes): configurations with thousands of VIPs stay linear.
+  const seen = new Map<string, VrrpInstance[]>();
   for (const i of cfg.vrrp.instances) {
-    for (const v of [...i.vips, ...i.excludedVips]) {
-      const other = seen.find((s) => s.inst !== i && s.addr.family === v.address.family && ipEquals(s.addr.bytes, v.address.bytes));
-      if (other) ctx.diag.report('WARNING', v.loc, `(${i.name}) VIP ${formatIp(v.address)} is also configured on vrrp_instance ${other.inst.name}`, { extra: true });
-      else seen.push({ inst: i, addr: v.address });
+    for (const list of [i.vips, i.excludedVips]) {
+      for (const v of list) {
+        const key = `${v.address.family}|${v.address.bytes.join('.')}`;
+        const holders = seen.get(key);
+        const other = holders?.find((h) => h !== i);
+        if (other) ctx.diag.report('WARNING', v.loc, `(${i.name}) VIP ${formatIp(v.address)} is also configured on vrrp_instance ${other.name}`, { extra: true });
+        else if (holders) holders.push(i);
+        else seen.set(key, [i]);
+      }
     }
   }
 }

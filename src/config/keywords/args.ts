@@ -11,6 +11,17 @@ export function needArgs(stmt: Stmt, n: number, ctx: ApplyContext): boolean {
   return false;
 }
 
+/**
+ * For keywords whose keepalived handler reads its first argument unchecked (`virtual_server`,
+ * `real_server`, `virtual_server_group`, `vrrp_script`, root `track_file`, url `path` and `digest`):
+ * without one keepalived exits 2 on the spot (found with keepalived -t; corpus chk_http1, check_align.4).
+ */
+export function argOrAbort(stmt: Stmt, ctx: ApplyContext): Word {
+  const w = stmt.args[0];
+  if (w) return w;
+  return ctx.diag.abort(stmt.keyword.loc, stmt.keyword.text, 2);
+}
+
 /** Reports arguments beyond max as a warning (keepalived mostly ignores them silently; we say so). */
 export function extraArgs(stmt: Stmt, max: number, ctx: ApplyContext): void {
   const extra = stmt.args[max];

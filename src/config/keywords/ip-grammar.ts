@@ -9,6 +9,12 @@ import type {
   VirtualAddress, VirtualRoute, VirtualRule,
 } from '../model/ip';
 
+/**
+ * Which ApplyContexts have seen a missing interface, so validation can add keepalived's closing
+ * "Non-existent interface specified in configuration" once (VRRP's check ends there).
+ */
+export const missingInterface = new WeakSet<ApplyContext>();
+
 export interface IpGrammarOptions {
   /** The owning instance's interface, used when no `dev` is given (null for static_* blocks). */
   readonly defaultInterface: string | null;
@@ -125,7 +131,8 @@ function plainAddr(s: string | undefined): IpAddress | null {
 function parseRouteDest(w: Word, family: Family | null, diag: Diagnostics): IpPrefix | null {
   const s = w.text;
   if (s === 'default' || s === 'default6') {
-    if (s === 'default6') diag.report('DEPRECATED', w.loc, `"default6" is deprecated - please use "inet6 default"`);
+    // keepalived 2.4.3 accepts `default6` without a word (corpus 920): our own note, not counted.
+    if (s === 'default6') diag.report('DEPRECATED', w.loc, `"default6" is deprecated - please use "inet6 default"`, { extra: true });
     const f: Family = s === 'default6' ? 6 : (family ?? 4);
     return { family: f, bytes: new Uint8Array(f === 4 ? 4 : 16), prefixLen: 0, explicitPrefix: true };
   }
@@ -223,6 +230,7 @@ export function parseAddressStmt(stmt: Stmt, ctx: ApplyContext, opts: IpGrammarO
         i++;
         if (ifMissing(ctx, dev)) {
           diag.error(p!.loc, `WARNING - interface ${dev} for ip address ${first.text} doesn't exist`);
+          missingInterface.add(ctx);
           return null;
         }
         break;

@@ -3,8 +3,9 @@ import { scriptWords } from '../parse';
 import type { Diagnostics, Loc } from '../diagnostics';
 import type { Stmt, Word } from '../tree';
 import type { ConfigDraft } from '../model';
+import type { ScriptRecord } from '../model/global';
 import type { ApplyContext, BlockSpec, KeywordSpec } from './registry';
-import { customKw, flagKw, strKw, argBool, needArgs, type KwOpts } from './args';
+import { argOrAbort, customKw, flagKw, strKw, argBool, needArgs, type KwOpts } from './args';
 import { checkScript } from '../script-check';
 import { parseIp, parseIpPrefix, networkOf, formatIp, type IpAddress } from '../../net/ip';
 import {
@@ -386,9 +387,11 @@ const REGEX_OPTIONS = [
 const urlSpec: BlockSpec<UrlCtx> = {
   name: 'url',
   keywords: [
-    strKw<UrlCtx>('path', { doc: 'Path to request.' }, (d, v) => (d.url.path = v)),
+    customKw<UrlCtx>('path', { doc: 'Path to request.', syntax: '<STRING>' }, (s, d, ctx) => {
+      d.url.path = argOrAbort(s, ctx).text;
+    }),
     customKw<UrlCtx>('digest', { doc: 'Expected MD5 of the body (32 hex digits, from genhash).', syntax: '<MD5-HEX>' }, (s, d, ctx) => {
-      if (!needArgs(s, 1, ctx)) return;
+      argOrAbort(s, ctx);
       const t = s.args[0]!.text;
       if (t.length !== 32) {
         ctx.diag.error(s.args[0]!.loc, `digest '${t}' character length should be 32 rather than ${t.length}`);
@@ -838,8 +841,13 @@ const vsSpec: BlockSpec<VsCtx> = {
       const t = s.args[0]!.text;
       const fam: 4 | 6 = d.vs.family ?? (d.vs.address.kind === 'ip' ? d.vs.address.address.family : t.includes('.') ? 4 : 6);
       if (!validGranularity(t, fam)) {
-        ctx.diag.error(s.args[0]!.loc, fam === 6 ? `Invalid IPv6 persistence_granularity specified - ${t}` : `IPv4 persistence_granularity netmask is not solid - ${t}`);
-        return;
+        const v4 = fam === 4 ? parseIp(t) : null;
+        if (!v4 || v4.family !== 4) {
+          ctx.diag.error(s.args[0]!.loc, fam === 6 ? `Invalid IPv6 persistence_granularity specified - ${t}` : `Invalid IPv4 persistence_granularity specified - ${t}`);
+          return;
+        }
+        // keepalived 2.4.3 takes any IPv4 address as the mask and says nothing (corpus 1542): our own warning.
+        ctx.diag.report('WARNING', s.args[0]!.loc, `IPv4 persistence_granularity netmask is not solid - ${t}`, { extra: true });
       }
       d.vs.persistenceGranularity = t;
       if (d.vs.family === null) d.vs.family = fam;
@@ -905,7 +913,7 @@ const vsSpec: BlockSpec<VsCtx> = {
       if (m) d.vs.sorryServer.lvsMethod = m;
     }),
     customKw<VsCtx>('real_server', { doc: 'A real server of the service.', syntax: '<IPADDR> [<PORT>] { ... }', block: 'required', sub: rsSpec }, (s, d, ctx) => {
-      if (!needArgs(s, 1, ctx)) return;
+      argOrAbort(s, ctx);
       const a = parseIp(s.args[0]!.text);
       const p = parsePort(s.args[1]);
       if (!a || p === null) {
@@ -1084,7 +1092,7 @@ export const lvsRootKeywords: KeywordSpec<ConfigDraft>[] = [
     'virtual_server_group',
     { doc: 'A named set of addresses, ranges and fwmarks served by one virtual_server.', syntax: '<STRING> { IP[-LAST]|CIDR [PORT]; fwmark N [inet|inet6] }', block: 'required', sub: vsgSpec },
     (s, cfg, ctx) => {
-      if (!needArgs(s, 1, ctx)) return;
+      argOrAbort(s, ctx);
       const g: VirtualServerGroup = { loc: s.loc, name: s.args[0]!.text, entries: [] };
       ctx.walk(vsgSpec, s.block ?? [], g);
       if (g.entries.length === 0) {
@@ -1095,14 +1103,23 @@ export const lvsRootKeywords: KeywordSpec<ConfigDraft>[] = [
     },
   ),
   customKw<ConfigDraft>('virtual_server', { doc: 'An IPVS service and its real servers.', syntax: '<IPADDR> [<PORT>] | fwmark <INTEGER> | group <STRING> { ... }', block: 'required', sub: vsSpec }, (s, cfg, ctx) => {
+    argOrAbort(s, ctx);
     const addr = parseVsHeader(s, ctx);
     if (!addr) return; // keepalived skips the whole block
     const vs = newVirtualServer(s.loc, addr);
+    const firstScript = cfg.global.scripts.length;
     ctx.walk(vsSpec, s.block ?? [], { cfg, vs });
+    vsScripts.set(vs, cfg.global.scripts.slice(firstScript));
     finishVirtualServer(vs);
     cfg.lvs.virtualServers.push(vs);
   }),
 ];
+
+/**
+ * The scripts configured inside each virtual_server block: when keepalived drops the service, its
+ * scripts never run and do not count towards the SECURITY VIOLATION report (corpus 1173, 1180).
+ */
+export const vsScripts = new WeakMap<VirtualServer, readonly ScriptRecord[]>();
 
 /** Every LVS block table, for the README keyword table and tests. */
 export const lvsBlockSpecs: readonly BlockSpec<never>[] = [sslSpec, vsgSpec, vsSpec, rsSpec, urlSpec, httpSpec, tcpSpec, smtpSpec, smtpHostSpec, dnsSpec, udpSpec, pingSpec, miscSpec, fileSpec, bfdSpec] as unknown as BlockSpec<never>[];

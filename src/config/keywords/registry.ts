@@ -1,7 +1,7 @@
 // The keyword registry: one table per block type. The parser, -t, the README keyword table and the
 // dump all come from these tables, so documentation cannot drift from code.
 import type { Diagnostics, Loc } from '../diagnostics';
-import type { Stmt, Word } from '../tree';
+import { closeMark, isCloseMark, type Stmt, type Word } from '../tree';
 import type { HostFacts } from '../host-facts';
 
 /** How far tskeepalived implements a keyword at run time (all keywords are parsed and validated by -t). */
@@ -20,6 +20,8 @@ export interface ApplyContext {
   readonly diag: Diagnostics;
   /** Facts about the host (interfaces, users, files); validation uses them, parsing should not need to. */
   readonly host: HostFacts;
+  /** Told of each statement read at the root level, before it is applied (the loader tracks keepalived's passes). */
+  readonly rootStatement?: (stmt: Stmt) => void;
   /** Walks a nested block with its own table into `draft`. */
   walk<D>(spec: BlockSpec<D>, stmts: readonly Stmt[], draft: D): void;
 }
@@ -70,18 +72,74 @@ export function keywordTable<D>(spec: BlockSpec<D>): Map<string, KeywordSpec<D>>
   return t as Map<string, KeywordSpec<D>>;
 }
 
-/** Walks the statements of one block through its table. */
+/**
+ * A nested walk that ended early: keepalived ends a block at the first `}` it reads at that level,
+ * and the `}` of an unknown keyword's block (whose `{` it ignored) is such a `}`. What followed it
+ * in the block, the block's own `}` last, is read by the enclosing level.
+ */
+let escaped: readonly Stmt[] | null = null;
+/** The statements being applied, innermost last, so a nested walk knows where its block's `}` stood. */
+const applying: Stmt[] = [];
+
+/**
+ * Walks the statements of one block through its table, as keepalived's parser reads them: the
+ * contents of an unknown keyword's block (and of a block after a keyword that takes none) are read
+ * at the current level, and the `}` ending them ends the current block.
+ */
 export function walkBlock<D>(spec: BlockSpec<D>, stmts: readonly Stmt[], draft: D, ctx: ApplyContext): void {
+  const owner = applying[applying.length - 1];
+  if (!owner) {
+    walkLevel(spec, stmts, draft, ctx, false);
+    return;
+  }
+  const closeLoc = owner.block === stmts ? owner.close ?? null : null;
+  const rest = walkLevel(spec, stmts, draft, ctx, true, closeLoc);
+  if (rest && rest.length > 0 && !escaped) escaped = rest;
+}
+
+/** A `}` of the block being read, standing for the end of a nested block's statements. */
+function blockEnd(s: Stmt): Stmt {
+  return closeMark(s.close ?? s.open ?? s.loc);
+}
+
+/**
+ * Reads one level. `nested`: the statements are a block's, ended by its `}` (at `closeLoc`); the
+ * statements after an earlier `}` at this level are returned (empty when none).
+ */
+function walkLevel<D>(
+  spec: BlockSpec<D>,
+  stmts: readonly Stmt[],
+  draft: D,
+  ctx: ApplyContext,
+  nested: boolean,
+  closeLoc: Loc | null = null,
+): readonly Stmt[] | null {
   const table = keywordTable(spec);
-  for (const stmt of stmts) {
+  let list = stmts;
+  /** Splices a block's statements and its `}` in front of the rest of this level. */
+  const inline = (stmt: Stmt, block: readonly Stmt[], i: number): void => {
+    list = [...block, blockEnd(stmt), ...list.slice(i + 1)];
+  };
+  for (let i = 0; i < list.length; i++) {
+    const stmt = list[i] as Stmt;
+    if (isCloseMark(stmt)) {
+      if (nested) return closeLoc ? [...list.slice(i + 1), closeMark(closeLoc)] : list.slice(i + 1);
+      ctx.diag.report('UNEXPECTED_EOB', stmt.loc, "Extra '}' found");
+      ctx.diag.report('UNKNOWN_KEYWORD', stmt.loc, "Unknown keyword '}'");
+      continue;
+    }
+    if (!nested) ctx.rootStatement?.(stmt);
     const kw = table.get(stmt.keyword.text);
     if (!kw) {
       if (spec.other) {
         spec.other(stmt, draft, ctx);
       } else {
         ctx.diag.report('UNKNOWN_KEYWORD', stmt.keyword.loc, `Unknown keyword '${stmt.keyword.text}'`);
-        // keepalived ignores the '{' of an unknown keyword and reads its contents at the current level.
-        if (stmt.block) walkBlock(spec, stmt.block, draft, ctx);
+        if (stmt.block) {
+          ctx.diag.report('UNEXPECTED_BOB', stmt.open ?? stmt.loc, "Unexpected '{' - ignoring");
+          inline(stmt, stmt.block, i);
+          i = -1;
+        }
       }
       continue;
     }
@@ -96,11 +154,31 @@ export function walkBlock<D>(spec: BlockSpec<D>, stmts: readonly Stmt[], draft: 
     if (mode === 'none' && stmt.block) {
       ctx.diag.report('UNEXPECTED_BOB', stmt.open ?? stmt.loc, `Unexpected '{' after '${kw.name}' - ignoring`);
       kw.apply({ ...stmt, block: undefined } as Stmt, draft, ctx);
-      walkBlock(spec, stmt.block, draft, ctx);
+      inline(stmt, stmt.block, i);
+      i = -1;
       continue;
     }
-    kw.apply(stmt, draft, ctx);
+    if (!stmt.block) {
+      kw.apply(stmt, draft, ctx);
+      continue;
+    }
+    const outer = escaped;
+    escaped = null;
+    applying.push(stmt);
+    let rest: readonly Stmt[] | null = null;
+    try {
+      kw.apply(stmt, draft, ctx);
+    } finally {
+      applying.pop();
+      rest = escaped;
+      escaped = outer;
+    }
+    if (rest) {
+      list = [...rest, ...list.slice(i + 1)];
+      i = -1;
+    }
   }
+  return nested ? [] : null;
 }
 
 /** One row of the registry: a keyword in a block. */

@@ -5,8 +5,8 @@ import type { Loc } from '../diagnostics';
 import type { Stmt, Word } from '../tree';
 import type { ConfigDraft } from '../model';
 import type { ApplyContext, BlockSpec, KeywordSpec } from './registry';
-import { aliasKw, argBool, argInt, argTimer, customKw, flagKw, needArgs, type KwOpts } from './args';
-import { parseAddressStmt, parseRouteStmt, parseRuleStmt } from './ip-grammar';
+import { aliasKw, argBool, argInt, argOrAbort, argTimer, customKw, flagKw, needArgs, type KwOpts } from './args';
+import { missingInterface, parseAddressStmt, parseRouteStmt, parseRuleStmt } from './ip-grammar';
 import { checkScript, type ScriptKind } from '../script-check';
 import { parseIp, formatIp, ipEquals } from '../../net/ip';
 import {
@@ -158,9 +158,9 @@ function readTrackRefs(stmt: Stmt, kind: TrackKind, owner: string, cfg: ConfigDr
     const t = parseTrackLine(s, ctx, { owner, ...range, noreverse: kind === 'script' });
     if (!t) continue;
     let found = true;
-    if (kind === 'script') found = cfg.vrrp.scripts.some((x) => x.name === t.name && x.enabled);
-    else if (kind === 'file') found = cfg.vrrp.trackFiles.some((x) => x.name === t.name && x.enabled);
-    else if (kind === 'process') found = cfg.vrrp.trackProcesses.some((x) => x.name === t.name && x.enabled);
+    if (kind === 'script') found = hasEnabled(cfg.vrrp.scripts, t.name);
+    else if (kind === 'file') found = hasEnabled(cfg.vrrp.trackFiles, t.name);
+    else if (kind === 'process') found = hasEnabled(cfg.vrrp.trackProcesses, t.name);
     if (!found) {
       ctx.diag.error(s.keyword.loc, `(${owner}) track ${kind} ${t.name} not found, ignoring...`);
       continue;
@@ -173,11 +173,34 @@ function readTrackRefs(stmt: Stmt, kind: TrackKind, owner: string, cfg: ConfigDr
   }
 }
 
-/**
- * Which ApplyContexts have seen a missing interface, so validation can add keepalived's closing
- * "Non-existent interface specified in configuration" once.
- */
-export const missingInterface = new WeakSet<ApplyContext>();
+export { missingInterface };
+
+/** Names of a growing list of named things, indexed for the many look-ups of large configurations. */
+const nameIndex = new WeakMap<readonly { name: string }[], { len: number; map: Map<string, { name: string }[]> }>();
+
+/** The items of a list with this name. (Indexed: the list only ever grows while the configuration is read.) */
+function named<T extends { name: string }>(list: readonly T[], name: string): readonly T[] {
+  let idx = nameIndex.get(list);
+  if (!idx || idx.len > list.length) {
+    idx = { len: 0, map: new Map() };
+    nameIndex.set(list, idx);
+  }
+  for (; idx.len < list.length; idx.len++) {
+    const item = list[idx.len]!;
+    const l = idx.map.get(item.name);
+    if (l) l.push(item);
+    else idx.map.set(item.name, [item]);
+  }
+  return (idx.map.get(name) ?? []) as T[];
+}
+
+/** Does the list hold an enabled item with this name? */
+function hasEnabled<T extends { name: string; enabled: boolean }>(list: readonly T[], name: string): boolean {
+  return named(list, name).some((x) => x.enabled);
+}
+
+/** VMAC interface names taken, per configuration: the instance that took each. */
+const vmacNames = new WeakMap<object, Map<string, VrrpInstance>>();
 
 /** Checks one configured script through checkScript. */
 function scriptRef(cmd: Word, user: readonly Word[] | undefined, kind: ScriptKind, cfg: ConfigDraft, ctx: ApplyContext): ScriptRef {
@@ -451,13 +474,17 @@ function useVmacKw(): KeywordSpec<InstanceDraft> {
       }
       if (ifname !== null) {
         // keepalived refuses a VMAC name another instance already uses (vrrp_vmac_handler; corpus 2013).
-        const other = d.cfg.vrrp.instances.find((i) => i !== d.inst && i.vmac?.ifname === ifname);
+        let taken = vmacNames.get(d.cfg.vrrp);
+        if (!taken) vmacNames.set(d.cfg.vrrp, (taken = new Map()));
+        const holder = taken.get(ifname);
+        const other = holder && holder !== d.inst && holder.vmac?.ifname === ifname ? holder : undefined;
         if (other) {
           ctx.diag.error(s.args[0]!.loc, `(${d.inst.name}) VRRP instance ${other.name} is already using ${ifname} - ignoring name`);
           ifname = null;
         }
       }
       d.inst.vmac = { loc: s.keyword.loc, ifname, mac, netlinkNotifyMsg: notifyMsg, group };
+      if (ifname !== null) vmacNames.get(d.cfg.vrrp)?.set(ifname, d.inst);
     },
   );
 }
@@ -1073,7 +1100,7 @@ const vrrpInstanceKw: Root = customKw<ConfigDraft>(
   (s, cfg, ctx) => {
     const n = rootName(s, 'vrrp_instance', ctx);
     if (!n) return;
-    if (cfg.vrrp.instances.some((i) => i.name === n.text)) {
+    if (named(cfg.vrrp.instances, n.text).length > 0) {
       ctx.diag.error(n.loc, `vrrp instance ${n.text} already defined`);
       return;
     }
@@ -1116,9 +1143,10 @@ const vrrpScriptKw: Root = customKw<ConfigDraft>(
   'vrrp_script',
   { doc: 'A script run periodically; instances tracking it change priority or go to FAULT.', syntax: '<NAME> { ... }', block: 'required', sub: vrrpScriptSpec },
   (s, cfg, ctx) => {
+    argOrAbort(s, ctx);
     const n = rootName(s, 'vrrp_script', ctx);
     if (!n) return;
-    if (cfg.vrrp.scripts.some((x) => x.name === n.text && x.enabled)) {
+    if (hasEnabled(cfg.vrrp.scripts, n.text)) {
       ctx.diag.error(n.loc, `vrrp_script ${n.text} already defined`);
       return;
     }
@@ -1162,9 +1190,10 @@ function trackFileRoot(kwName: string, deprecated: boolean): Root {
       ...(deprecated ? { deprecated: 'track_file' } : {}),
     },
     (s, cfg, ctx) => {
+      argOrAbort(s, ctx);
       const n = rootName(s, kwName, ctx);
       if (!n) return;
-      if (cfg.vrrp.trackFiles.some((x) => x.name === n.text && x.enabled)) {
+      if (hasEnabled(cfg.vrrp.trackFiles, n.text)) {
         ctx.diag.error(n.loc, `track_file ${n.text} already defined`);
         return;
       }
@@ -1185,7 +1214,7 @@ const trackProcessKw: Root = customKw<ConfigDraft>(
   (s, cfg, ctx) => {
     const n = rootName(s, 'vrrp_track_process', ctx);
     if (!n) return;
-    if (cfg.vrrp.trackProcesses.some((x) => x.name === n.text && x.enabled)) {
+    if (hasEnabled(cfg.vrrp.trackProcesses, n.text)) {
       ctx.diag.error(n.loc, `vrrp_track_process ${n.text} already defined`);
       return;
     }

@@ -6,6 +6,7 @@ import { parseConfigFile, parseConfigText, scriptWords, MAX_BLOCK_DEPTH } from '
 import { nodeReader } from '../../../src/config/node-reader';
 import { Diagnostics } from '../../../src/config/diagnostics';
 import { fixturesDir } from '../../helpers/paths';
+import { isCloseMark } from '../../../src/config/tree';
 
 test('blocks with the brace on the same line or the next, every word located', () => {
   const diag = new Diagnostics();
@@ -44,9 +45,10 @@ test("extra '}' is UNEXPECTED_EOB, missing '}' is MISSING_EOB", () => {
   assert.deepEqual(missing.list.map((d) => [d.cls, d.message]), [['MISSING_EOB', "There are 2 missing '}'s or extra '{'s"]]);
 });
 
-test("a '{' with no statement before it is UNEXPECTED_BOB and its contents stay in place", () => {
+test("a '{' with no statement before it is UNEXPECTED_BOB, its contents stay in place and its '}' is kept as a close marker", () => {
   const { result, diag } = parseConfigText('{\n x\n}\na { b } { c }\n');
-  assert.deepEqual(result.stmts.map((s) => s.keyword.text), ['x', 'a', 'c']);
+  assert.deepEqual(result.stmts.map((s) => s.keyword.text), ['x', '}', 'a', 'c', '}']);
+  assert.deepEqual(result.stmts.map((s) => isCloseMark(s)), [false, true, false, false, true]);
   assert.deepEqual(diag.list.map((d) => d.cls), ['UNEXPECTED_BOB', 'UNEXPECTED_BOB']);
 });
 
