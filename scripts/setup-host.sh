@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite uses (idempotent): keepalived as an interop peer,
 # tcpdump for captures, iproute2 for namespaces, rsyslog for syslog tests, and what the IPVS VM needs.
 set -euo pipefail
-pkgs=(iproute2 keepalived tcpdump ipvsadm rsyslog kmod procps psmisc
+pkgs=(iproute2 keepalived tcpdump ipvsadm rsyslog kmod procps psmisc systemd
       qemu-system-x86 busybox-static curl)
 missing=()
 for p in "${pkgs[@]}"; do
