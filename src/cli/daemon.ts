@@ -128,7 +128,10 @@ export class Daemon {
     private readonly sd: SdNotifier,
   ) {
     this.config = first.config;
+    this.parsedOnly = first.parsedOnly ?? [];
   }
+
+  private readonly parsedOnly: NonNullable<LoadOutcome['parsedOnly']>;
 
   private get logger(): Logger {
     return this.logging.logger;
@@ -138,6 +141,10 @@ export class Daemon {
   start(): void {
     // handlers first: a SIGTERM while the workers start must stop them, not kill the parent alone
     this.installSignals();
+    // Said once, at start: what the configuration asks for that tskeepalived checks but does not do.
+    for (const u of this.parsedOnly) {
+      this.logger.warn(`${u.keyword} (${u.block}, ${u.loc.file}:${u.loc.line}) is accepted but not acted upon: this feature is not built in tskeepalived`);
+    }
     const roles = rolesToRun(this.opts, this.config);
     if (roles.length === 0) {
       this.logger.info('Warning - keepalived has no configuration to run');

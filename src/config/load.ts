@@ -19,6 +19,14 @@ export interface LoadResult {
   /** The exit code keepalived's -t would give for these diagnostics. */
   readonly exitCode: number;
   readonly files: readonly string[];
+  /** Keywords used that are checked but not acted upon at run time ('parsed' status), each once, first use. */
+  readonly parsedOnly: readonly ParsedOnlyUse[];
+}
+
+export interface ParsedOnlyUse {
+  readonly block: string;
+  readonly keyword: string;
+  readonly loc: Loc;
 }
 
 export function loadConfig(path: string, opts: PreprocessOptions, host: HostFacts): LoadResult {
@@ -27,8 +35,13 @@ export function loadConfig(path: string, opts: PreprocessOptions, host: HostFact
   const draft: ConfigDraft = emptyConfig();
   /** Where each root statement's diagnostics start, with the keepalived pass that reads it. */
   const marks: { at: number; pass: number }[] = [];
+  const parsedOnly = new Map<string, ParsedOnlyUse>();
   const ctx: ApplyContext = {
     diag,
+    parsedOnly(block, keyword, loc) {
+      const key = `${block} ${keyword}`;
+      if (!parsedOnly.has(key)) parsedOnly.set(key, { block, keyword, loc });
+    },
     host: dynamicInterfacesHost(host, draft),
     rootStatement(stmt) {
       marks.push({ at: diag.list.length, pass: passOf(stmt) });
@@ -45,17 +58,17 @@ export function loadConfig(path: string, opts: PreprocessOptions, host: HostFact
     if (cut) diag.list.length = Math.min(diag.list.length, cut.diagnostics);
     walkBlock(parentRootSpec, cut ? parsed.stmts.slice(0, cut.rootStatements) : parsed.stmts, draft, ctx);
     diag.info(ns.loc, `net_namespace ${ns.name} cannot be entered - keepalived exits (code 0) without checking the rest of the configuration`);
-    return { config: draft, diagnostics: diag, exitCode: 0, files: parsed.files };
+    return { config: draft, diagnostics: diag, exitCode: 0, files: parsed.files, parsedOnly: [...parsedOnly.values()] };
   }
   try {
     walkBlock(rootSpec, parsed.stmts, draft, ctx);
   } catch (e) {
     if (!(e instanceof ConfigAbort)) throw e;
     dropLaterPasses(diag, marks);
-    return { config: draft, diagnostics: diag, exitCode: 2, files: parsed.files };
+    return { config: draft, diagnostics: diag, exitCode: 2, files: parsed.files, parsedOnly: [...parsedOnly.values()] };
   }
   for (const v of validators) v(draft, ctx);
-  return { config: draft, diagnostics: diag, exitCode: configTestExitCode(diag.maxClass(), parsed.aborted), files: parsed.files };
+  return { config: draft, diagnostics: diag, exitCode: configTestExitCode(diag.maxClass(), parsed.aborted), files: parsed.files, parsedOnly: [...parsedOnly.values()] };
 }
 
 /** The first `net_namespace` the parent reads, when the host says it cannot be entered. */

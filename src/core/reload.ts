@@ -9,6 +9,8 @@ export interface LoadOutcome {
   readonly config: KeepalivedConfig;
   readonly diagnostics: { readonly list: readonly Diagnostic[] };
   readonly exitCode: number;
+  /** Keywords checked but not acted upon at run time (logged once at start). */
+  readonly parsedOnly?: readonly { readonly block: string; readonly keyword: string; readonly loc: { readonly file: string; readonly line: number } }[];
 }
 
 /** Diagnostics that block a reload: keepalived's error classes (not warnings, deprecations, our extras or notes). */

@@ -204,3 +204,8 @@ export function aliasKw<D>(name: string, target: KeywordSpec<D>, opts: { depreca
     ...(opts.deprecated === false ? {} : { deprecated: target.name }),
   };
 }
+
+/** Marks a keyword as checked but not acted upon at run time (the daemon says so once when it is used). */
+export function parsedOnly<D>(k: KeywordSpec<D>): KeywordSpec<D> {
+  return { ...k, status: 'parsed' };
+}

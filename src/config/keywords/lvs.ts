@@ -5,7 +5,7 @@ import type { Stmt, Word } from '../tree';
 import type { ConfigDraft } from '../model';
 import type { ScriptRecord } from '../model/global';
 import type { ApplyContext, BlockSpec, KeywordSpec } from './registry';
-import { argOrAbort, customKw, flagKw, strKw, argBool, needArgs, type KwOpts } from './args';
+import { parsedOnly, argOrAbort, customKw, flagKw, strKw, argBool, needArgs, type KwOpts } from './args';
 import { checkScript } from '../script-check';
 import { parseIp, parseIpPrefix, networkOf, formatIp, type IpAddress } from '../../net/ip';
 import {
@@ -733,7 +733,7 @@ const rsSpec: BlockSpec<RsCtx> = {
     ),
     boolKw<RsCtx>('alpha', 'Start the checkers in the failed state.', 'Invalid alpha parameter', (d, v) => (d.rs.alpha = v)),
     ...inheritableKws<RsCtx>('real server', (d) => d.rs.own),
-    boolKw<RsCtx>('smtp_alert', 'Send email on state changes.', 'Invalid real_server smtp_alert parameter', (d, v) => (d.rs.smtpAlert = v)),
+    parsedOnly(boolKw<RsCtx>('smtp_alert', 'Send email on state changes (email is not sent by tskeepalived).', 'Invalid real_server smtp_alert parameter', (d, v) => (d.rs.smtpAlert = v))),
     strKw<RsCtx>('virtualhost', { doc: 'Default Host header for HTTP checks.' }, (d, v) => (d.rs.virtualhost = v)),
     strKw<RsCtx>('snmp_name', { doc: 'Name returned by SNMP.', status: 'parsed' }, (d, v) => (d.rs.snmpName = v)),
     ...checkerKeywords,
@@ -860,7 +860,7 @@ const vsSpec: BlockSpec<VsCtx> = {
       else ctx.diag.error(s.args[0]!.loc, `Unknown protocol ${s.args[0]!.text} - ignoring`);
     }),
     boolVs('ha_suspend', 'Suspend checkers while the virtual address is not present.', (vs) => (vs.haSuspend = true)),
-    boolKw<VsCtx>('smtp_alert', 'Send email on quorum changes.', 'Invalid virtual_server smtp_alert parameter', (d, v) => (d.vs.smtpAlert = v)),
+    parsedOnly(boolKw<VsCtx>('smtp_alert', 'Send email on quorum changes (email is not sent by tskeepalived).', 'Invalid virtual_server smtp_alert parameter', (d, v) => (d.vs.smtpAlert = v))),
     strKw<VsCtx>('virtualhost', { doc: 'Default Host header for HTTP checks.' }, (d, v) => (d.vs.virtualhost = v)),
     strKw<VsCtx>('snmp_name', { doc: 'Name returned by SNMP.', status: 'parsed' }, (d, v) => (d.vs.snmpName = v)),
     boolVs('alpha', 'Real servers start down until their checkers succeed.', (vs) => (vs.alpha = true)),

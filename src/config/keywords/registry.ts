@@ -22,6 +22,8 @@ export interface ApplyContext {
   readonly host: HostFacts;
   /** Told of each statement read at the root level, before it is applied (the loader tracks keepalived's passes). */
   readonly rootStatement?: (stmt: Stmt) => void;
+  /** Told of each use of a keyword whose status is 'parsed' (checked, but not acted upon at run time). */
+  readonly parsedOnly?: (block: string, keyword: string, loc: Loc) => void;
   /** Walks a nested block with its own table into `draft`. */
   walk<D>(spec: BlockSpec<D>, stmts: readonly Stmt[], draft: D): void;
 }
@@ -143,6 +145,7 @@ function walkLevel<D>(
       }
       continue;
     }
+    if (kw.status === 'parsed') ctx.parsedOnly?.(spec.name, kw.name, stmt.keyword.loc);
     if (kw.deprecated) {
       ctx.diag.report('DEPRECATED', stmt.keyword.loc, `${kw.name} is deprecated - please use '${kw.deprecated}'`);
     }

@@ -5,7 +5,7 @@ import type { Loc } from '../diagnostics';
 import type { Stmt, Word } from '../tree';
 import type { ConfigDraft } from '../model';
 import type { ApplyContext, BlockSpec, KeywordSpec } from './registry';
-import { aliasKw, argBool, argInt, argOrAbort, argTimer, customKw, flagKw, needArgs, type KwOpts } from './args';
+import { parsedOnly, aliasKw, argBool, argInt, argOrAbort, argTimer, customKw, flagKw, needArgs, type KwOpts } from './args';
 import { missingInterface, parseAddressStmt, parseRouteStmt, parseRuleStmt } from './ip-grammar';
 import { checkScript, type ScriptKind } from '../script-check';
 import { parseIp, formatIp, ipEquals } from '../../net/ip';
@@ -801,7 +801,7 @@ function instanceKeywords(): KeywordSpec<InstanceDraft>[] {
     notifyKw<InstanceDraft>('notify', 'generic', 'Script run on every transition with INSTANCE, name, state and priority appended.', instanceNotify),
     notifyKw<InstanceDraft>('notify_master_rx_lower_pri', 'masterRxLowerPri', 'Script run when MASTER receives a lower-priority advert.', instanceNotify),
     instBool('notify_priority_changes', 'Also notify (FIFO) when the effective priority changes.', (i, v) => (i.configured.notifyPriorityChanges = v)),
-    instBool('smtp_alert', 'Send email alerts on transitions.', (i, v) => (i.configured.smtpAlert = v)),
+    parsedOnly(instBool('smtp_alert', 'Send email alerts on transitions (email is not sent by tskeepalived).', (i, v) => (i.configured.smtpAlert = v))),
     lvsSyncd,
     customKw<InstanceDraft>('authentication', { doc: 'VRRPv2 authentication (removed by RFC 3768; not in strict mode).', syntax: '{ auth_type PASS|AH; auth_pass P }', block: 'required', sub: authSpec }, (s, d, ctx) =>
       ctx.walk(authSpec, s.block ?? [], d),
@@ -852,10 +852,10 @@ export const vrrpSyncGroupSpec: BlockSpec<GroupDraft> = {
     notifyKw<GroupDraft>('notify_fault', 'fault', 'Script run when the group goes to FAULT.', groupNotify),
     notifyKw<GroupDraft>('notify_stop', 'stop', 'Script run when the group stops.', groupNotify),
     notifyKw<GroupDraft>('notify', 'generic', 'Script run on every transition with GROUP, name and state appended.', groupNotify),
-    customKw<GroupDraft>('smtp_alert', { doc: 'Send email alerts on group transitions.', syntax: '[BOOL]' }, (s, d, ctx) => {
+    parsedOnly(customKw<GroupDraft>('smtp_alert', { doc: 'Send email alerts on group transitions (email is not sent by tskeepalived).', syntax: '[BOOL]' }, (s, d, ctx) => {
       const v = argBool(s.args[0], ctx);
       if (v !== undefined) d.group.smtpAlert = v;
-    }),
+    })),
     { ...aliasKw('global_tracking', syncGroupTracking), deprecated: 'sync_group_tracking_weight' },
     syncGroupTracking,
     customKw<GroupDraft>('notify_priority_changes', { doc: 'Notify priority changes of members.', syntax: '[BOOL]' }, (s, d, ctx) => {
