@@ -5,12 +5,16 @@ import type { VrrpInstance } from '../config/model/vrrp';
 import type { VirtualAddress } from '../config/model/ip';
 import type { StateLog } from '../core/state-log';
 import { formatIp, ipEquals } from '../net/ip';
-import type { SendTarget, VrrpPacket, VrrpSocket } from '../sys/vrrp-socket';
-import { authKey, type AuthConfig } from './auth';
-import { initialState, step, type InstanceConfig, type TimerName, type Transition, type VrrpAction, type VrrpState } from './fsm';
+import { IPPROTO_AH, IPPROTO_VRRP, IPV4_HEADER_LEN } from '../net/ipv4';
+import type { SendTarget, VrrpPacket } from '../sys/vrrp-socket';
+import { authKey, nextAhSequence, type AuthConfig } from './auth';
+import { initialState, step, type DiscardReason, type InstanceConfig, type TimerName, type Transition, type VrrpAction, type VrrpState } from './fsm';
 import { GarpSender, type PacketSocketPool } from './garp';
-import type { VrrpIo } from './io';
-import { advertLength, decodeAdvert, encodeAdvertInto, VrrpDecodeError, VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6, type VrrpFamily, type VrrpVersion } from './packet';
+import type { AdvertSender, VrrpIo } from './io';
+import {
+  advertLength, decodeAdvert, decodeIpv4Advert, encodeAdvertInto, encodeIpv4Advert, VrrpDecodeError, VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6,
+  type Advert, type VrrpFamily, type VrrpVersion,
+} from './packet';
 import { newInstanceStats, clearInstanceStats, type InstanceStats } from './stats';
 import { microsToAdverInt, type Micros } from './timers';
 import { canonical as canonicalOf } from './reload';
@@ -127,14 +131,28 @@ export function fsmConfig(cfg: VrrpInstance, primary: Uint8Array): InstanceConfi
     lowerPrioNoAdvert: cfg.lowerPrioNoAdvert,
     higherPrioSendAdvert: cfg.higherPrioSendAdvert,
     downTimerAdverts: cfg.downTimerAdverts,
+    skipCheckAdvAddr: cfg.skipCheckAdvAddr,
     garp: {
       masterDelay: cfg.garp.masterDelayUs,
       masterRepeat: cfg.garp.masterRepeat,
       masterRefresh: cfg.garp.masterRefreshUs,
       masterRefreshRepeat: cfg.garp.masterRefreshRepeat,
-      lowerPrioRepeat: 0,
+      lowerPrioRepeat: cfg.garp.lowerPrioRepeat,
+      lowerPrioDelay: cfg.garp.lowerPrioDelayUs,
     },
   };
+}
+
+/**
+ * keepalived's IPsec AH counter (ipsecah_counter): one sequence number per instance for both
+ * directions. A received advert is accepted only above it and raises it; a sent advert takes it
+ * plus one. So whoever becomes master continues the sequence the other masters left, and the
+ * backups' anti-replay check accepts it.
+ */
+interface AhCounter {
+  seq: number;
+  /** The counter reached 0xFFFFFFFD: reset when becoming master (keepalived vrrp_state_goto_master). */
+  cycle: boolean;
 }
 
 function authOf(cfg: VrrpInstance): AuthConfig | undefined {
@@ -154,7 +172,19 @@ export class Instance {
   private readonly targets: Target[] = [];
   private readonly rx: RxContext;
   private readonly peers: Uint8Array[];
-  private sender: VrrpSocket | null = null;
+  private sender: AdvertSender | null = null;
+  /** VRRPv2 with AH: the anti-replay counter; null otherwise. */
+  private readonly ah: AhCounter | null;
+  /** IPv4 identification of the next packet we build ourselves (AH); keepalived skips 0, which the kernel would replace. */
+  private ipId = 0;
+  /** Base priority: the configured one, unless lowered by the two-owners rule (keepalived base_priority = 254). */
+  private basePriority: number;
+  /** Why the advert being stepped does not match our address list (for the log line if the FSM discards it). */
+  private rxMismatch: string | null = null;
+  /** Source of the advert being stepped, for log lines. */
+  private rxSrc = '';
+  /** `garp_lower_prio_delay` bursts queued (never cancelled by the FSM; cleared on stop). */
+  private readonly laterGarps = new Set<NodeJS.Timeout>();
   private garp: GarpSender | null = null;
   private linkFault = false;
   private track: TrackState = { fault: false, priorityDelta: 0 };
@@ -176,6 +206,7 @@ export class Instance {
   ) {
     this.name = cfg.name;
     this.current = cfg;
+    this.basePriority = cfg.priority;
     this.s = initialState(fsmConfig(cfg, env.primary));
     this.peers = cfg.unicastPeers.map((p) => p.address.bytes);
     const fam = cfg.family;
@@ -187,6 +218,7 @@ export class Instance {
       addresses: adv.slice(0, 255).map((v) => v.address.bytes),
     };
     const auth = authOf(cfg);
+    this.ah = auth?.type === 'ah' && fam === 4 ? { seq: 0, cycle: false } : null;
     this.rx = {
       family: fam, src: env.primary, dst: env.primary, unicast: this.peers.length > 0, version: cfg.version,
       ...(auth ? { auth } : {}), v3ChecksumAsV2: cfg.v3ChecksumAsV2, unicastChecksumCompat: cfg.oldUnicastChecksum === 'config',
@@ -228,11 +260,10 @@ export class Instance {
     const fam = cfg.family;
     const unicast = this.peers.length > 0;
     const group = unicast ? null : this.env.mcastGroup ?? (fam === 4 ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6);
-    this.deps.io.register(fam, this.env.ifname, this.env.ifindex, cfg.vrid ?? 0, this, group ? formatIp(group) : null);
+    this.deps.io.register(fam, this.env.ifname, this.env.ifindex, cfg.vrid ?? 0, this, group ? formatIp(group) : null, this.protocol);
     this.registered = true;
     const out = this.sendIf;
-    const ttl = unicast && cfg.unicastTtl !== null ? cfg.unicastTtl : undefined;
-    this.sender = this.deps.io.acquireSender(fam, out.ifname, out.ifindex, ttl);
+    this.sender = this.deps.io.acquireSender(fam, out.ifname, out.ifindex, this.sendTtl, this.headerIncluded);
     const auth = authOf(cfg);
     const dsts = unicast ? this.peers : [group!];
     for (const d of dsts) {
@@ -248,6 +279,20 @@ export class Instance {
     this.queueVips(false, false);
     this.held = hold;
     if (!hold) this.startMachine();
+  }
+
+  /** IP protocol of our adverts: AH (51) for VRRPv2 with auth_type AH, else VRRP (112). */
+  private get protocol(): number {
+    return this.ah ? IPPROTO_AH : IPPROTO_VRRP;
+  }
+
+  /** With AH the IPv4 header is ours (IP_HDRINCL), as keepalived builds it (vrrp_build_ip4). */
+  private get headerIncluded(): { readonly protocol: number } | undefined {
+    return this.ah ? { protocol: IPPROTO_AH } : undefined;
+  }
+
+  private get sendTtl(): number | undefined {
+    return this.peers.length > 0 && this.cfg.unicastTtl !== null ? this.cfg.unicastTtl : undefined;
   }
 
   private newGarp(cfg: VrrpInstance): GarpSender {
@@ -317,7 +362,7 @@ export class Instance {
 
   private applyPriority(): void {
     if (!this.running || this.held) return;
-    const base = this.cfg.priority;
+    const base = this.basePriority;
     // keepalived: the address owner's priority is never changed by tracking.
     const want = base === 255 ? 255 : Math.max(1, Math.min(254, base + this.track.priorityDelta));
     if (want !== this.s.effectivePriority) {
@@ -342,9 +387,9 @@ export class Instance {
     rx.dst = p.dst === '' ? (this.env.mcastGroup ?? VRRP_MCAST_GROUP4) : p.dstBytes;
     if (p.ttl >= 0) rx.ttl = p.ttl;
     else delete rx.ttl;
-    let adv;
+    let adv: Advert;
     try {
-      adv = decodeAdvert(p.payload, rx);
+      adv = this.ah ? this.decodeAh(p) : decodeAdvert(p.payload, rx);
     } catch (e) {
       if (e instanceof VrrpDecodeError) {
         this.stats.drops[e.reason]++;
@@ -353,31 +398,62 @@ export class Instance {
       }
       throw e;
     }
+    if (this.ah && adv.ahSequence !== undefined && !this.acceptAhSequence(adv.ahSequence)) return;
     if (this.peers.length > 0 && this.cfg.checkUnicastSrc && !this.peers.some((a) => ipEquals(a, p.srcBytes))) {
       this.stats.drops['unknown-peer']++;
       return;
     }
     this.stats.advertRcvd++;
-    if (!this.cfg.skipCheckAdvAddr && adv.priority !== 0 && !this.addressesMatch(adv.addresses)) {
-      this.stats.drops['addr-list']++;
-      this.deps.log.info(`(${this.name}) ip address associated with VRID ${this.fields.vrid} not present in MASTER advert : ${p.src}`);
-      return;
-    }
+    this.rxMismatch = this.addressMismatch(adv.addresses);
+    this.rxSrc = p.src;
     if (adv.priority === 0) {
       this.stats.priZeroRcvd++;
       if (this.s.state === 'backup') this.deps.log.info(`(${this.name}) Backup received priority 0 advertisement`);
-    } else if (this.s.state === 'master' && adv.priority > this.s.effectivePriority) {
+    } else if (this.s.state === 'master' && adv.priority > this.s.effectivePriority && this.rxMismatch === null) {
       this.deps.log.info(`(${this.name}) Master received advert from ${p.src} with higher priority ${adv.priority}, ours ${this.s.effectivePriority}`);
     }
-    this.apply(step(this.s, { type: 'advert', priority: adv.priority, maxAdverInt: adv.maxAdverInt, src: Uint8Array.from(p.srcBytes) }, nowMicros()));
+    this.apply(step(this.s, {
+      type: 'advert', priority: adv.priority, maxAdverInt: adv.maxAdverInt, src: Uint8Array.from(p.srcBytes),
+      addressesMatch: this.rxMismatch === null,
+    }, nowMicros()));
+    this.rxMismatch = null;
   }
 
-  private addressesMatch(got: readonly Uint8Array[]): boolean {
+  /**
+   * VRRPv2 with AH: the socket returns the IP header too (the payload is a view just past it in
+   * the socket's receive buffer), and the ICV covers it, so the whole packet is decoded.
+   */
+  private decodeAh(p: VrrpPacket): Advert {
+    const ihl = p.ipv4?.headerLength ?? 0;
+    const pl = p.payload;
+    if (ihl < IPV4_HEADER_LEN || pl.byteOffset < ihl) throw new VrrpDecodeError('bad-ip-header', 'IPv4 header not available for AH');
+    return decodeIpv4Advert(new Uint8Array(pl.buffer, pl.byteOffset - ihl, ihl + pl.length), this.rx);
+  }
+
+  /** keepalived vrrp_in_chk_ipsecah: anti-replay on the shared counter. */
+  private acceptAhSequence(seq: number): boolean {
+    const ah = this.ah!;
+    if (seq > ah.seq) {
+      ah.seq = seq;
+      if (this.s.state === 'backup') ah.cycle = false;
+      return true;
+    }
+    this.stats.drops['ah-replay']++;
+    this.deps.log.info(`(${this.name}) IPSEC-AH : sequence number ${seq} already processed. Packet dropped. Local(${ah.seq})`);
+    return false;
+  }
+
+  /**
+   * Null when the advert's address list equals ours (same count, every VIP present: keepalived
+   * vrrp_in_chk), else keepalived's log text for the mismatch.
+   */
+  private addressMismatch(got: readonly Uint8Array[]): string | null {
     const want = this.fields.addresses;
-    if (want.length === 0) return got.length === 0;
-    if (got.length !== want.length) return false;
-    for (const w of want) if (!got.some((g) => ipEquals(g, w))) return false;
-    return true;
+    if (got.length !== want.length) return `received an invalid ip number count ${got.length}, expected ${want.length}!`;
+    for (const w of want) {
+      if (!got.some((g) => ipEquals(g, w))) return `ip address associated with VRID ${this.fields.vrid} not present in MASTER advert : ${formatIp(w)}`;
+    }
+    return null;
   }
 
   private onTimer(t: TimerName): void {
@@ -454,18 +530,68 @@ export class Instance {
           this.garp?.burst(a.repeat);
           break;
         case 'notify':
-          if (a.transition.to === 'master') toMaster = true;
+          if (a.transition.to === 'master') {
+            toMaster = true;
+            // keepalived vrrp_state_goto_master: "If becoming MASTER in IPSEC AH AUTH, we reset the anti-replay".
+            if (this.ah?.cycle) {
+              this.ah.cycle = false;
+              this.ah.seq = 0;
+            }
+          }
           this.onTransitionAction(a.transition);
           break;
         case 'masterRxLowerPriority':
           this.deps.onMasterRxLowerPri?.(this, a.priority);
           break;
         case 'discard':
-          if (a.reason === 'interval-mismatch') this.stats.drops['interval-mismatch']++;
-          else if (a.reason === 'not-listening') this.stats.drops['not-listening']++;
+          this.countDiscard(a.reason);
+          break;
+        case 'sendGratuitousLater':
+          this.queueLaterGarp(a.at, a.repeat);
+          break;
+        case 'ownerConflict':
+          // keepalived vrrp_state_master_rx lowers effective and base priority to 254; tracking
+          // then works from 254 until a reload restores the configured priority.
+          this.deps.log.info(`(${this.name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`);
+          this.basePriority = a.priority;
           break;
       }
     }
+  }
+
+  private countDiscard(reason: DiscardReason): void {
+    const d = this.stats.drops;
+    switch (reason) {
+      case 'interval-mismatch':
+        d['interval-mismatch']++;
+        break;
+      case 'not-listening':
+        d['not-listening']++;
+        break;
+      case 'address-mismatch':
+        d['addr-list']++;
+        this.deps.log.info(`(${this.name}) ${this.rxMismatch ?? 'address list mismatch'}${this.rxMismatch?.startsWith('received') ? ` (from ${this.rxSrc})` : ''}`);
+        break;
+      case 'owner-ignore-adverts':
+        d['owner-ignore-adverts']++;
+        break;
+      case 'own-advert':
+        d['own-advert']++;
+        this.deps.log.info(`(${this.name}) WARNING - equal priority advert received from remote host with our IP address.`);
+        break;
+      case 'lower-priority-preempt':
+        // RFC 5798 §6.4.2 "Discard the ADVERTISEMENT": the protocol working, not a bad advert; not counted (keepalived neither).
+        break;
+    }
+  }
+
+  /** `garp_lower_prio_delay`: one more burst at `at` if the VIPs are still set then (keepalived vrrp_send_link_update). */
+  private queueLaterGarp(at: number, repeat: number): void {
+    const t = setTimeout(() => {
+      this.laterGarps.delete(t);
+      if (this.running && !this.stopping && this.s.vipsSet) this.garp?.burst(repeat);
+    }, Math.max(0, (at - nowMicros()) / 1000));
+    this.laterGarps.add(t);
   }
 
   private onTransitionAction(t: Transition): void {
@@ -492,13 +618,14 @@ export class Instance {
     if (transitionChannel.hasSubscribers) transitionChannel.publish(ev);
   }
 
-  /** Encodes into the preallocated buffer and sends to every target; allocation-free. */
+  /** Encodes into the preallocated buffer and sends to every target; allocation-free (AH aside). */
   private sendAdvert(priority: number): void {
     const sock = this.sender;
     if (!sock) return;
     const f = this.fields;
     f.priority = priority;
-    for (let i = 0; i < this.targets.length; i++) {
+    if (this.ah) this.sendAdvertAh(sock);
+    else for (let i = 0; i < this.targets.length; i++) {
       const t = this.targets[i]!;
       const len = encodeAdvertInto(f, t.opts, this.buf, 0);
       const n = sock.trySend(this.buf, len, t.st);
@@ -508,6 +635,29 @@ export class Instance {
     if (priority === 0) {
       this.stats.priZeroSent++;
       this.deps.log.info(`(${this.name}) sent 0 priority`);
+    }
+  }
+
+  /**
+   * VRRPv2 with AH: the whole IPv4 packet (header, AH, VRRP) per target, as keepalived's
+   * vrrp_update_pkt: the IP id counts up skipping 0, the AH sequence number comes from the shared
+   * counter, the ICV covers the header with TOS, fragment field and checksum zeroed (and TTL for
+   * unicast). HMAC-MD5 through node:crypto allocates: this path is not allocation-free.
+   */
+  private sendAdvertAh(sock: AdvertSender): void {
+    const ah = this.ah!;
+    const next = nextAhSequence(ah.seq);
+    if (next === null) ah.cycle = true;
+    else ah.seq = next;
+    this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
+    const unicast = this.peers.length > 0;
+    const ttl = this.sendTtl;
+    for (let i = 0; i < this.targets.length; i++) {
+      const t = this.targets[i]!;
+      const pkt = encodeIpv4Advert(this.fields, { ...t.opts, ipId: this.ipId, ahSequence: ah.seq, unicast, ...(ttl !== undefined ? { ttl } : {}) });
+      const n = sock.trySend(pkt, pkt.length, t.st);
+      if (n < 0) this.stats.sendErrors++;
+      else this.stats.advertSent++;
     }
   }
 
@@ -561,6 +711,7 @@ export class Instance {
   async reconfigure(next: VrrpInstance): Promise<void> {
     const prev = this.cfg;
     this.current = next;
+    this.basePriority = next.priority;
     this.s = { ...this.s, config: fsmConfig(next, this.env.primary) };
     const adv = advertAddresses(next).slice(0, 255);
     const need = advertLength(next.version, next.family, adv.length) + 64;
@@ -591,6 +742,8 @@ export class Instance {
     this.stopping = true;
     this.apply(step(this.s, { type: 'shutdown' }, nowMicros()));
     for (const t of TIMERS) this.disarm(t);
+    for (const t of this.laterGarps) clearTimeout(t);
+    this.laterGarps.clear();
     await this.vipChain;
     this.running = false;
     this.release();
@@ -602,12 +755,12 @@ export class Instance {
     if (this.registered) {
       const unicast = this.peers.length > 0;
       const group = unicast ? null : this.env.mcastGroup ?? (this.cfg.family === 4 ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6);
-      this.deps.io.unregister(this.cfg.family, this.env.ifindex, this.cfg.vrid ?? 0, group ? formatIp(group) : null);
+      this.deps.io.unregister(this.cfg.family, this.env.ifindex, this.cfg.vrid ?? 0, group ? formatIp(group) : null, this.protocol);
       this.registered = false;
     }
     if (this.sender) {
       const out = this.sendIf;
-      this.deps.io.releaseSender(this.cfg.family, out.ifindex, this.peers.length > 0 && this.cfg.unicastTtl !== null ? this.cfg.unicastTtl : undefined);
+      this.deps.io.releaseSender(this.cfg.family, out.ifindex, this.sendTtl, this.headerIncluded);
       this.sender = null;
     }
   }

@@ -1,6 +1,60 @@
-// VRRP sockets per interface and family: receive -> route to the instance by VRID, count what nobody claims; shared send sockets.
-import { VrrpSocket, type VrrpPacket } from '../sys/vrrp-socket';
+// VRRP sockets per interface, family and IP protocol (112, or 51 for VRRPv2 with AH): receive -> route to the instance by VRID, count what nobody claims; shared send sockets.
+import { IPPROTO_AH, IPPROTO_VRRP } from '../net/ipv4';
+import { parseIp } from '../net/ip';
+import { native, type NativeSocket } from '../sys/native';
+import { VrrpSocket, type SendTarget, type VrrpPacket } from '../sys/vrrp-socket';
+import { AH_HEADER_LEN } from './auth';
 import { newDropCounters, type DropCounters, type DropReason } from './stats';
+
+/** linux/in.h: the caller supplies the IPv4 header (raw(7)). Not among the addon's constants; the value is ABI. */
+const IP_HDRINCL = 3;
+
+/** What an instance sends its adverts through. */
+export interface AdvertSender {
+  /** Prepares a destination once (no parsing on the advert path). */
+  target(dst: string, opts?: { ifindex?: number; src?: string }): SendTarget;
+  /** Sends `length` bytes; returns the bytes sent or -errno. */
+  trySend(buf: Uint8Array, length: number, to: SendTarget): number;
+  close(): void;
+}
+
+/**
+ * An IPv4 raw socket with IP_HDRINCL: the caller builds the whole packet (IPv4 header, AH, VRRP),
+ * as keepalived does for VRRPv2 with AH (its ICV covers the IP header, so the header must be
+ * exactly what the ICV was computed over). The kernel fills only the header checksum (raw(7)).
+ * The socket's protocol is AH, so it never sees the plain VRRP traffic.
+ */
+class HeaderIncludedSender implements AdvertSender {
+  private readonly sock: NativeSocket;
+
+  constructor(protocol: number, ifname: string, ifindex: number) {
+    const c = native.constants;
+    this.sock = new native.NativeSocket(c.KIND_VRRP4, protocol, 0);
+    try {
+      this.sock.bindDevice(ifname);
+      this.sock.setMulticastInterface(ifindex);
+      this.sock.setIntOption(c.IPPROTO_IP, IP_HDRINCL, 1);
+    } catch (e) {
+      this.sock.close();
+      throw e;
+    }
+  }
+
+  target(dst: string): SendTarget {
+    const a = parseIp(dst);
+    if (!a || a.family !== 4) throw new TypeError(`destination '${dst}' is not an IPv4 address`);
+    // The header carries the source; no IP_PKTINFO (the device binding picks the interface).
+    return { dst: Buffer.from(a.bytes), ifindex: 0, src: null };
+  }
+
+  trySend(buf: Uint8Array, length: number, to: SendTarget): number {
+    return this.sock.send(buf, length, to.dst, to.ifindex, to.src);
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
 
 /** What an instance registers to hear its adverts. */
 export interface PacketHandler {
@@ -10,6 +64,7 @@ export interface PacketHandler {
 interface SockEntry {
   readonly sock: VrrpSocket;
   readonly family: 4 | 6;
+  readonly protocol: number;
   readonly ifindex: number;
   /** VRID -> handler (one instance per VRID, interface and family). */
   readonly handlers: Map<number, PacketHandler>;
@@ -21,7 +76,7 @@ interface SockEntry {
 /** Opens sockets lazily, shares them, and routes received adverts by VRID. */
 export class VrrpIo {
   private readonly recv = new Map<string, SockEntry>();
-  private readonly send = new Map<string, { sock: VrrpSocket; refs: number }>();
+  private readonly send = new Map<string, { sock: AdvertSender; refs: number }>();
   /** Drops before any instance could see the packet. */
   readonly drops: DropCounters = newDropCounters();
   private readonly rxBuf: number;
@@ -30,8 +85,8 @@ export class VrrpIo {
     this.rxBuf = opts.recvBufferSize ?? 65535;
   }
 
-  private static key(family: 4 | 6, ifindex: number): string {
-    return `${family}:${ifindex}`;
+  private static key(family: 4 | 6, ifindex: number, protocol: number): string {
+    return `${family}:${ifindex}:${protocol}`;
   }
 
   /** Counts a drop at the io level. */
@@ -41,18 +96,21 @@ export class VrrpIo {
 
   /**
    * Registers an instance for (family, interface, VRID); joins `group` when multicast.
-   * Throws when another instance already holds the same triple.
+   * `protocol` is 112, or 51 for VRRPv2 with AH (keepalived opens its socket for IPPROTO_AH then:
+   * the packets carry AH, not VRRP, as their IP protocol). Throws when another instance already
+   * holds the same (family, interface, protocol, VRID).
    */
-  register(family: 4 | 6, ifname: string, ifindex: number, vrid: number, h: PacketHandler, group: string | null): void {
-    const k = VrrpIo.key(family, ifindex);
+  register(family: 4 | 6, ifname: string, ifindex: number, vrid: number, h: PacketHandler, group: string | null, protocol: number = IPPROTO_VRRP): void {
+    const k = VrrpIo.key(family, ifindex, protocol);
     let e = this.recv.get(k);
     if (!e) {
       const handlers = new Map<number, PacketHandler>();
+      const off = protocol === IPPROTO_AH ? AH_HEADER_LEN : 0;
       const sock = new VrrpSocket({
-        family, device: ifname, ifindex, recvBufferSize: this.rxBuf,
-        onPacket: (p) => this.route(handlers, p),
+        family, protocol, device: ifname, ifindex, recvBufferSize: this.rxBuf,
+        onPacket: (p) => this.route(handlers, p, off),
       });
-      e = { sock, family, ifindex, handlers, groups: new Map(), refs: 0 };
+      e = { sock, family, protocol, ifindex, handlers, groups: new Map(), refs: 0 };
       this.recv.set(k, e);
     }
     if (e.handlers.has(vrid)) throw new Error(`VRID ${vrid} is used twice on ${ifname} (IPv${family})`);
@@ -66,8 +124,8 @@ export class VrrpIo {
   }
 
   /** Undoes {@link register}; closes the socket with its last user. */
-  unregister(family: 4 | 6, ifindex: number, vrid: number, group: string | null): void {
-    const k = VrrpIo.key(family, ifindex);
+  unregister(family: 4 | 6, ifindex: number, vrid: number, group: string | null, protocol: number = IPPROTO_VRRP): void {
+    const k = VrrpIo.key(family, ifindex, protocol);
     const e = this.recv.get(k);
     if (!e) return;
     if (e.handlers.delete(vrid)) e.refs--;
@@ -88,13 +146,18 @@ export class VrrpIo {
     }
   }
 
-  /** A socket for sending out of `ifname` (bound to it, so the frame leaves there with its MAC). */
-  acquireSender(family: 4 | 6, ifname: string, ifindex: number, ttl?: number): VrrpSocket {
-    const k = `${family}:${ifindex}:${ttl ?? 255}`;
+  /**
+   * A socket for sending out of `ifname` (bound to it, so the frame leaves there with its MAC).
+   * `headerIncluded`: IPv4 with IP_HDRINCL for `protocol` (the caller builds the IP header: AH).
+   */
+  acquireSender(family: 4 | 6, ifname: string, ifindex: number, ttl?: number, headerIncluded?: { readonly protocol: number }): AdvertSender {
+    const k = VrrpIo.senderKey(family, ifindex, ttl, headerIncluded);
     let e = this.send.get(k);
     if (!e) {
       // Never read: the kernel drops what overflows its (small) queue.
-      const sock = new VrrpSocket({ family, device: ifname, ifindex, ...(ttl !== undefined ? { ttl } : {}), recvBufferSize: 16 });
+      const sock: AdvertSender = headerIncluded && family === 4
+        ? new HeaderIncludedSender(headerIncluded.protocol, ifname, ifindex)
+        : new VrrpSocket({ family, device: ifname, ifindex, ...(ttl !== undefined ? { ttl } : {}), recvBufferSize: 16 });
       e = { sock, refs: 0 };
       this.send.set(k, e);
     }
@@ -103,8 +166,8 @@ export class VrrpIo {
   }
 
   /** Gives back a sender from {@link acquireSender}. */
-  releaseSender(family: 4 | 6, ifindex: number, ttl?: number): void {
-    const k = `${family}:${ifindex}:${ttl ?? 255}`;
+  releaseSender(family: 4 | 6, ifindex: number, ttl?: number, headerIncluded?: { readonly protocol: number }): void {
+    const k = VrrpIo.senderKey(family, ifindex, ttl, headerIncluded);
     const e = this.send.get(k);
     if (!e) return;
     if (--e.refs <= 0) {
@@ -113,16 +176,21 @@ export class VrrpIo {
     }
   }
 
-  private route(handlers: Map<number, PacketHandler>, p: VrrpPacket): void {
+  private static senderKey(family: 4 | 6, ifindex: number, ttl: number | undefined, hdr: { readonly protocol: number } | undefined): string {
+    return `${family}:${ifindex}:${ttl ?? 255}${hdr ? `:hdrincl${hdr.protocol}` : ''}`;
+  }
+
+  /** `off`: bytes before the VRRP message in the payload (the AH header on an AH socket). */
+  private route(handlers: Map<number, PacketHandler>, p: VrrpPacket, off: number): void {
     if (p.truncated) {
       this.drops.truncated++;
       return;
     }
-    if (p.payload.length < 8) {
+    if (p.payload.length < off + 8) {
       this.drops['too-short']++;
       return;
     }
-    const h = handlers.get(p.payload[1]!);
+    const h = handlers.get(p.payload[off + 1]!);
     if (!h) {
       this.drops['unknown-vrid']++;
       return;

@@ -15,6 +15,12 @@ export const DRIVER_DROP_REASONS = [
   'not-listening',
   /** Truncated by the receive buffer. */
   'truncated',
+  /** `owner_ignore_adverts` while we are the address owner (keepalived "Dropping packet(s) ... since we are address owner"). */
+  'owner-ignore-adverts',
+  /** A master heard an advert with its own priority and its own address (keepalived "equal priority advert received from remote host with our IP address"). */
+  'own-advert',
+  /** AH: the sequence number was not above the last one accepted (keepalived "IPSEC-AH : sequence number ... already processed"). */
+  'ah-replay',
 ] as const;
 export type DriverDropReason = (typeof DRIVER_DROP_REASONS)[number];
 /** Every drop reason counted. */
