@@ -63,5 +63,19 @@ export interface DesiredState {
   readonly services: readonly DesiredService[];
 }
 
-/** Applies a desired state (the IPVS driver's reconcile + client). Resolves when applied; rejections are logged by the caller. */
-export type ApplyDesired = (state: DesiredState) => Promise<void>;
+/**
+ * What changed since the previous apply, so that one real server going down among 10,000 costs one
+ * service's reconcile, not the whole table's: `services` holds the new desired state of every service
+ * that may differ, `removed` the keys no longer desired.
+ */
+export interface DesiredDelta {
+  readonly services: readonly DesiredService[];
+  readonly removed: readonly DesiredServiceKey[];
+}
+
+/**
+ * Applies a desired state (the IPVS driver's reconcile + client). Resolves when applied; rejections are
+ * logged by the caller. With `delta`, only the services it names need reconciling (`state` is still the
+ * whole desired state); without, everything is.
+ */
+export type ApplyDesired = (state: DesiredState, delta?: DesiredDelta) => Promise<void>;

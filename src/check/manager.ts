@@ -116,32 +116,37 @@ export function desiredDests(vs: RoVs, health: HealthSnapshot['vs'][number]): De
   return out;
 }
 
+/** The desired services of virtual server v given its health: none while ha_suspended. */
+export function desiredServicesOf(lvs: DeepReadonly<LvsConfig>, v: number, h: HealthSnapshot['vs'][number] | undefined): DesiredService[] {
+  const vs = lvs.virtualServers[v];
+  if (!vs || !h || h.suspended) return [];
+  const services: DesiredService[] = [];
+  const dests = desiredDests(vs, h);
+  const f = new Set<string>(vs.flags);
+  for (const key of serviceKeys(lvs, vs)) {
+    services.push({
+      key,
+      name: 'fwmark' in key && vs.address.kind === 'group' ? `FWM ${key.fwmark}` : vs.name,
+      scheduler: vs.scheduler ?? 'wlc',
+      flags: {
+        flag1: f.has('flag-1') || f.has('sh-fallback') || f.has('mh-fallback'),
+        flag2: f.has('flag-2') || f.has('sh-port') || f.has('mh-port'),
+        flag3: f.has('flag-3'),
+      },
+      onePacket: f.has('ops'),
+      hashed: f.has('hashed'),
+      timeout: vs.persistenceTimeout,
+      netmask: vs.persistenceTimeout === null ? null : granularityPrefix(vs.persistenceGranularity),
+      peName: vs.persistenceEngine,
+      dests: dests.filter((d) => key.family === d.family || d.fwdMethod === 'tun'),
+    });
+  }
+  return services;
+}
+
 /** The whole desired IPVS state from the configuration and the policy's health (ha_suspended services are left out). */
 export function computeDesired(lvs: DeepReadonly<LvsConfig>, health: HealthSnapshot): DesiredState {
   const services: DesiredService[] = [];
-  lvs.virtualServers.forEach((vs, v) => {
-    const h = health.vs[v];
-    if (!h || h.suspended) return;
-    const dests = desiredDests(vs, h);
-    const f = new Set<string>(vs.flags);
-    for (const key of serviceKeys(lvs, vs)) {
-      services.push({
-        key,
-        name: 'fwmark' in key && vs.address.kind === 'group' ? `FWM ${key.fwmark}` : vs.name,
-        scheduler: vs.scheduler ?? 'wlc',
-        flags: {
-          flag1: f.has('flag-1') || f.has('sh-fallback') || f.has('mh-fallback'),
-          flag2: f.has('flag-2') || f.has('sh-port') || f.has('mh-port'),
-          flag3: f.has('flag-3'),
-        },
-        onePacket: f.has('ops'),
-        hashed: f.has('hashed'),
-        timeout: vs.persistenceTimeout,
-        netmask: vs.persistenceTimeout === null ? null : granularityPrefix(vs.persistenceGranularity),
-        peName: vs.persistenceEngine,
-        dests: dests.filter((d) => key.family === d.family || d.fwdMethod === 'tun'),
-      });
-    }
-  });
+  for (let v = 0; v < lvs.virtualServers.length; v++) services.push(...desiredServicesOf(lvs, v, health.vs[v]));
   return { services };
 }

@@ -1,6 +1,6 @@
 // The health-check policy (pure, time injected): retries, delay_loop, warmup, alpha/omega, real server and quorum state, notifications.
 import type { DeepReadonly } from '../config/model';
-import type { Checker, LvsConfig, LvsScript, RealServer, VirtualServer } from '../config/model/lvs';
+import type { Checker, CheckerCommon, LvsConfig, LvsScript, RealServer, VirtualServer } from '../config/model/lvs';
 import { ipText } from './types';
 import type { ProbeResult } from './types';
 import { protoName } from './types';
@@ -25,8 +25,11 @@ export type PolicyAction =
       readonly rs?: string;
     }
   | { readonly kind: 'fifo'; readonly line: string }
-  /** The desired IPVS state may have changed: recompute and apply it. */
-  | { readonly kind: 'changed' };
+  /**
+   * The desired IPVS state may have changed: recompute and apply it. `vs` is the index of the only
+   * virtual server concerned; absent, every one may have changed.
+   */
+  | { readonly kind: 'changed'; readonly vs?: number };
 
 /** Options of {@link HealthPolicy}. */
 export interface PolicyOptions {
@@ -110,11 +113,12 @@ export function formatRs(vs: RoVs, rs: RoRs): string {
   return `[${ipText(rs.address)}]:${vsProto(vs)}:${rs.port}`;
 }
 
+const SIGNATURE_SKIP: ReadonlySet<string> = new Set(['loc', 'timers', 'own', 'alpha', 'logAllFailures', 'enabled']);
+
 /** Checker fields that identify "the same check" across a reload (keepalived's compare()). */
 export function checkerSignature(c: RoChecker): string {
-  const skip = new Set(['loc', 'timers', 'own', 'alpha', 'logAllFailures', 'enabled']);
   return JSON.stringify(c, (k, v: unknown) => {
-    if (skip.has(k)) return undefined;
+    if (SIGNATURE_SKIP.has(k)) return undefined;
     if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
     return v;
   });
@@ -140,6 +144,8 @@ export class HealthPolicy {
   readonly checkers = new Map<string, CheckerState>();
   readonly vsStates: VsState[];
   readonly rsStates: RsState[][];
+  /** The checkers of each real server ([vs][rs]), so per-server work never scans every checker. */
+  readonly rsCheckers: CheckerState[][][];
   private readonly random: () => number;
   private readonly filePollMs: number;
 
@@ -160,6 +166,7 @@ export class HealthPolicy {
         reloaded: false,
       })),
     );
+    this.rsCheckers = lvs.virtualServers.map((vs) => vs.realServers.map(() => []));
     lvs.virtualServers.forEach((vs, v) =>
       vs.realServers.forEach((rs, r) =>
         rs.checkers.forEach((c, k) => {
@@ -169,7 +176,8 @@ export class HealthPolicy {
           const isFile = c.type === 'FILE_CHECK';
           const t = isFile ? null : c.timers;
           const alpha = isFile ? false : (c.alpha ?? rs.alpha ?? vs.alpha);
-          this.checkers.set(id, {
+          const delayLoopMs = t ? us2ms(t.delayLoop) : this.filePollMs;
+          const st: CheckerState = {
             id,
             vs: v,
             rs: r,
@@ -180,15 +188,17 @@ export class HealthPolicy {
             hasRun: false,
             retryIt: 0,
             retry: t ? t.retry : 0,
-            delayLoopMs: t ? us2ms(t.delayLoop) : this.filePollMs,
+            delayLoopMs,
             delayBeforeRetryMs: t ? us2ms(t.delayBeforeRetry) : this.filePollMs,
-            warmupMs: t ? us2ms(t.warmup) : 0,
+            warmupMs: isFile ? 0 : warmupMs(c, rs, vs, delayLoopMs),
             alpha,
             logAllFailures: isFile ? false : c.logAllFailures,
             weightDelta: 0,
             lastReason: null,
             signature: checkerSignature(c),
-          });
+          };
+          this.checkers.set(id, st);
+          this.rsCheckers[v]![r]!.push(st);
         }),
       ),
     );
@@ -212,15 +222,14 @@ export class HealthPolicy {
   effectiveWeight(v: number, r: number): number {
     const st = this.rsStates[v]![r]!;
     let w = st.dynamicWeight ?? this.lvs.virtualServers[v]!.realServers[r]!.weight;
-    for (const c of this.checkers.values()) if (c.vs === v && c.rs === r) w += c.weightDelta;
+    for (const c of this.rsCheckers[v]![r]!) w += c.weightDelta;
     return w;
   }
 
   private liveWeight(v: number): number {
     let sum = 0;
-    this.rsStates[v]!.forEach((st, r) => {
-      if (st.alive) sum += realWeight(this.effectiveWeight(v, r));
-    });
+    const states = this.rsStates[v]!;
+    for (let r = 0; r < states.length; r++) if (states[r]!.alive) sum += realWeight(this.effectiveWeight(v, r));
     return sum;
   }
 
@@ -236,7 +245,7 @@ export class HealthPolicy {
       this.rsStates[v]!.forEach((st, r) => {
         if (st.reloaded) return;
         st.failed = 0;
-        for (const c of this.checkers.values()) if (c.vs === v && c.rs === r && !c.isUp) st.failed++;
+        for (const c of this.rsCheckers[v]![r]!) if (!c.isUp) st.failed++;
         if (st.failed === 0 && !st.alive) st.alive = true;
       });
       const vst = this.vsStates[v]!;
@@ -253,8 +262,9 @@ export class HealthPolicy {
 
   /** keepalived's compare/migrate on reload: keep up/down state of unchanged checkers and real servers. */
   private migrate(old: HealthPolicy, out: PolicyAction[]): void {
+    const vsByName = firstIndexByName(this.vsStates);
     old.lvs.virtualServers.forEach((ovs, ov) => {
-      const nv = this.vsStates.findIndex((s) => s.name === old.vsStates[ov]!.name);
+      const nv = vsByName.get(old.vsStates[ov]!.name) ?? -1;
       if (nv < 0) {
         out.push({ kind: 'log', level: 'info', msg: ovs.address.kind === 'group' ? `Removing Virtual Server Group [${ovs.address.group}]` : `Removing Virtual Server ${ovs.name}` });
         return;
@@ -264,8 +274,9 @@ export class HealthPolicy {
       nvst.quorumUp = ovst.quorumUp;
       nvst.sorryActive = ovst.sorryActive && this.lvs.virtualServers[nv]!.sorryServer !== null;
       nvst.suspended = ovst.suspended;
+      const rsByName = firstIndexByName(this.rsStates[nv]!);
       old.rsStates[ov]!.forEach((ors, or) => {
-        const nr = this.rsStates[nv]!.findIndex((s) => s.name === ors.name);
+        const nr = rsByName.get(ors.name) ?? -1;
         if (nr < 0) {
           out.push({ kind: 'log', level: 'info', msg: `service ${ors.name} no longer exist` });
           if (ors.alive) out.push({ kind: 'log', level: 'info', msg: `Removing service ${ors.name} from VS ${ovs.name}` });
@@ -275,8 +286,8 @@ export class HealthPolicy {
         nrs.alive = ors.alive;
         nrs.dynamicWeight = ors.dynamicWeight;
         nrs.reloaded = true;
-        const oldCs = [...old.checkers.values()].filter((c) => c.vs === ov && c.rs === or);
-        const newCs = [...this.checkers.values()].filter((c) => c.vs === nv && c.rs === nr);
+        const oldCs = old.rsCheckers[ov]![or]!;
+        const newCs = this.rsCheckers[nv]![nr]!;
         const used = new Set<CheckerState>();
         for (const nc of newCs) {
           const oc = oldCs.find((o) => !used.has(o) && (ovst.sorryActive || (o.type === nc.type && o.signature === nc.signature)));
@@ -392,7 +403,7 @@ export class HealthPolicy {
     const prep = st.inhibit ? 'of' : alive ? 'to' : 'from';
     out.push({ kind: 'log', level: 'info', msg: `${verb} service ${st.name} ${prep} VS ${vsName}` });
     st.alive = alive;
-    out.push({ kind: 'changed' });
+    out.push({ kind: 'changed', vs: v });
     this.rsNotifies(v, r, out);
     this.updateQuorum(v, false, out);
   }
@@ -413,7 +424,7 @@ export class HealthPolicy {
       level: 'info',
       msg: `Changing weight from ${before} to ${after} for ${st.alive ? '' : 'in'}active service ${st.name} of VS ${this.vsStates[v]!.name}`,
     });
-    out.push({ kind: 'changed' });
+    out.push({ kind: 'changed', vs: v });
     this.updateQuorum(v, false, out);
   }
 
@@ -432,7 +443,7 @@ export class HealthPolicy {
         st.sorryActive = false;
         out.push({ kind: 'log', level: 'info', msg: `Adding alive servers to the pool for VS ${st.name}` });
       }
-      out.push({ kind: 'changed' });
+      out.push({ kind: 'changed', vs: v });
       this.vsNotifies(v, out);
     } else if ((st.quorumUp && (sum === 0 || sum < threshold)) || (init && !st.quorumUp && sorry !== null && !st.sorryActive)) {
       st.quorumUp = false;
@@ -442,7 +453,7 @@ export class HealthPolicy {
         out.push({ kind: 'log', level: 'info', msg: `Removing alive servers from the pool for VS ${st.name}` });
         st.sorryActive = true;
       }
-      out.push({ kind: 'changed' });
+      out.push({ kind: 'changed', vs: v });
       this.vsNotifies(v, out);
     }
   }
@@ -471,7 +482,7 @@ export class HealthPolicy {
     st.suspended = suspended;
     return [
       { kind: 'log', level: 'info', msg: `${suspended ? 'Suspending' : 'Resuming'} healthcheckers for VS ${st.name}` },
-      { kind: 'changed' },
+      { kind: 'changed', vs: v },
     ];
   }
 
@@ -499,16 +510,40 @@ export class HealthPolicy {
 
   /** The health the manager needs to compute desired IPVS state. */
   snapshot(): HealthSnapshot {
+    return { vs: this.vsStates.map((_s, v) => this.vsSnapshot(v)) };
+  }
+
+  /** The health of one virtual server (what {@link snapshot} holds at index v). */
+  vsSnapshot(v: number): HealthSnapshot['vs'][number] {
+    const s = this.vsStates[v]!;
     return {
-      vs: this.vsStates.map((s, v) => ({
-        name: s.name,
-        quorumUp: s.quorumUp,
-        sorryActive: s.sorryActive,
-        suspended: s.suspended,
-        rs: this.rsStates[v]!.map((rs, r) => ({ name: rs.name, alive: rs.alive, weight: realWeight(this.effectiveWeight(v, r)), inhibit: rs.inhibit })),
-      })),
+      name: s.name,
+      quorumUp: s.quorumUp,
+      sorryActive: s.sorryActive,
+      suspended: s.suspended,
+      rs: this.rsStates[v]!.map((rs, r) => ({ name: rs.name, alive: rs.alive, weight: realWeight(this.effectiveWeight(v, r)), inhibit: rs.inhibit })),
     };
   }
+}
+
+/** Index of the first entry of each name (a name listed twice keeps its first, as findIndex did). */
+function firstIndexByName(items: readonly { readonly name: string }[]): Map<string, number> {
+  const m = new Map<string, number>();
+  items.forEach((x, i) => {
+    if (!m.has(x.name)) m.set(x.name, i);
+  });
+  return m;
+}
+
+/**
+ * The random start window of a checker, ms. keepalived 2.4 (check_parser.c) defaults an unset warmup to
+ * the checker's delay_loop ("checker->warmup = rs->warmup != ULONG_MAX ? rs->warmup : checker->delay_loop"),
+ * so the first checks of a large configuration are spread over one delay_loop instead of all starting
+ * at once (check_api.c register_checkers_thread: "wait for a random timeout to begin checker thread").
+ */
+function warmupMs(c: DeepReadonly<CheckerCommon>, rs: RoRs, vs: RoVs, delayLoopMs: number): number {
+  const set = c.own.warmup ?? rs.own.warmup ?? vs.own.warmup;
+  return set === undefined ? delayLoopMs : us2ms(set);
 }
 
 function successText(c: CheckerState, rs: string, detail: string | undefined): string {

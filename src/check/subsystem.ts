@@ -4,8 +4,8 @@ import { closeSync, constants as fsc, openSync, writeSync } from 'node:fs';
 import type { KeepalivedConfig } from '../config/model';
 import type { Clock, TimerHandle } from '../core/clock';
 import { registerSubsystem, type Subsystem, type SubsystemContext } from '../core/subsystem';
-import type { ApplyDesired, DesiredState } from './desired';
-import { computeDesired } from './manager';
+import type { ApplyDesired, DesiredDelta, DesiredService, DesiredState } from './desired';
+import { desiredServicesOf } from './manager';
 import { HealthPolicy, type PolicyAction } from './policy';
 import { preparePingSockets } from './probe-ping';
 import { makeProbe, type ProbeDeps } from './probes';
@@ -45,6 +45,8 @@ export interface CheckEngineDeps {
    * probeDeps.icmp is injected.
    */
   readonly pingGroupRange?: PingGroupRange;
+  /** Longest stretch of start/reload work between two turns of the event loop, ms (default {@link INSTALL_SLICE_MS}). */
+  readonly installSliceMs?: number;
 }
 
 /** Counters for SIGUSR2. */
@@ -89,6 +91,27 @@ function defaultWriteFifo(line: string, cfg: KeepalivedConfig): void {
   }
 }
 
+/** Longest stretch of start/reload work between two turns of the event loop, ms (pings, probes and timers run in between). */
+export const INSTALL_SLICE_MS = 20;
+
+/** Lets the event loop turn (IPC pings, sockets, timers) before going on. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** Deep equality of two services' desired state (plain data from the manager; same key order). */
+function sameServices(a: readonly DesiredService[], b: readonly DesiredService[]): boolean {
+  return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A desired state read through a function, so that building it is left until (and unless) it is read. */
+class DesiredView implements DesiredState {
+  constructor(private readonly read: () => DesiredState) {}
+  get services(): readonly DesiredService[] {
+    return this.read().services;
+  }
+}
+
 /** The checker engine (keepalived's healthcheckers process), independent of the worker plumbing. */
 export class CheckEngine implements Subsystem {
   private cfg: KeepalivedConfig | null = null;
@@ -97,35 +120,59 @@ export class CheckEngine implements Subsystem {
   private timers = new Map<string, TimerHandle>();
   private inflight = new Set<AbortController>();
   private applyPending = false;
+  /** An apply callback is queued and has not started: further 'changed' actions join it. */
+  private applyQueued = false;
+  /** Everything must be recomputed and reconciled (start, reload, stop). */
+  private applyAll = false;
+  /** Virtual servers (indexes) whose desired state may have changed since the last apply. */
+  private dirty = new Set<number>();
+  /** The desired services of each virtual server as last applied (index = virtual server). */
+  private desiredByVs: DesiredService[][] = [];
   private applying: Promise<void> = Promise.resolve();
+  /** An install is arming its checks: applies wait for its complete state. */
+  private installing = false;
   private generation = 0;
   private stopped = false;
   private counters: CheckStats = { probes: 0, failures: 0, applies: 0, applyErrors: 0, scripts: 0 };
   private pingRange: PingGroupRange | null = null;
+  /** The flattened desiredByVs, built when first read after a change (a delta apply never reads it). */
+  private flatDesired: DesiredState | null = { services: [] };
+  /** What stop leaves in the kernel (nothing, or with -I what was there). */
+  private finalDesired: DesiredState | null = null;
+  /** The whole desired state handed to a delta apply: flattened only if the applier reads it. */
+  private readonly desiredView: DesiredState = new DesiredView(() => this.lastDesired);
+
   /** The last desired state handed to apply (for dumps and tests). */
-  lastDesired: DesiredState = { services: [] };
+  get lastDesired(): DesiredState {
+    if (this.finalDesired) return this.finalDesired;
+    this.flatDesired ??= { services: this.desiredByVs.flat() };
+    return this.flatDesired;
+  }
 
   constructor(private readonly deps: CheckEngineDeps) {}
 
   async start(cfg: KeepalivedConfig): Promise<void> {
-    this.install(cfg, undefined);
+    await this.install(cfg, undefined);
     await this.flush();
   }
 
   async reload(cfg: KeepalivedConfig): Promise<void> {
     const old = this.policy ?? undefined;
     this.halt();
-    this.install(cfg, old);
+    await this.install(cfg, old);
     await this.flush();
   }
 
   async stop(): Promise<void> {
     this.halt();
+    this.generation++; // an install still yielding gives up
+    this.installing = false;
     this.stopped = true;
     if (this.policy) this.exec(this.policy.stop(), false);
-    if (!this.deps.dontReleaseIpvs) this.lastDesired = { services: [] };
+    this.finalDesired = this.deps.dontReleaseIpvs ? { services: [...this.lastDesired.services] } : { services: [] };
     this.applyPending = true;
-    this.scheduleApply(true);
+    this.applyAll = true;
+    this.scheduleApply();
     await this.flush();
     // keepalived's stop_check(): set_ping_group_range(false)
     if (this.pingRange?.restore()) this.deps.logger.info('Restored net.ipv4.ping_group_range');
@@ -163,19 +210,44 @@ export class CheckEngine implements Subsystem {
     }
   }
 
-  private install(cfg: KeepalivedConfig, previous: HealthPolicy | undefined): void {
+  /**
+   * Builds the policy and the probes of a configuration and starts its checks. The work is done in
+   * slices of at most {@link INSTALL_SLICE_MS} with a turn of the event loop in between, so a
+   * configuration of 10,000 checks neither holds back the parent's liveness pings nor the checks
+   * already running. A newer install, or stop, supersedes one still in progress.
+   */
+  private async install(cfg: KeepalivedConfig, previous: HealthPolicy | undefined): Promise<void> {
     this.cfg = cfg;
     this.stopped = false;
-    this.generation++;
+    const gen = ++this.generation;
+    const current = (): boolean => gen === this.generation && !this.stopped;
+    const sliceMs = this.deps.installSliceMs ?? INSTALL_SLICE_MS;
+    let sliceStart = performance.now();
+    const slice = async (): Promise<boolean> => {
+      if (performance.now() - sliceStart < sliceMs) return current();
+      await yieldToLoop();
+      sliceStart = performance.now();
+      return current();
+    };
+    this.installing = true;
     const policy = new HealthPolicy(cfg.lvs, this.deps.random ? { random: this.deps.random } : {});
     this.policy = policy;
-    this.probes.clear();
+    this.probes = new Map();
+    this.finalDesired = null;
+    this.dirty.clear();
     this.preparePing(policy);
     for (const c of policy.checkers.values()) {
       const p = makeProbe(cfg, c.vs, c.rs, c.index, this.deps.probeDeps);
       if (p) this.probes.set(c.id, p);
+      if (!(await slice())) return;
     }
-    this.exec(policy.start(this.deps.clock.now(), previous), true);
+    const actions = policy.start(this.deps.clock.now(), previous);
+    for (let i = 0; i < actions.length; i += 256) {
+      if (!(await slice())) return;
+      this.exec(actions.slice(i, i + 256), true);
+    }
+    this.installing = false;
+    if (this.applyPending) this.scheduleApply();
   }
 
   /** PING_CHECK needs ping sockets: widen ping_group_range when (and only when) they are refused. */
@@ -222,7 +294,9 @@ export class CheckEngine implements Subsystem {
           break;
         case 'changed':
           this.applyPending = true;
-          this.scheduleApply(false);
+          if (a.vs === undefined) this.applyAll = true;
+          else this.dirty.add(a.vs);
+          this.scheduleApply();
           break;
       }
     }
@@ -265,20 +339,63 @@ export class CheckEngine implements Subsystem {
     this.exec(policy.result(id, r, this.deps.clock.now()), true);
   }
 
-  /** Coalesces 'changed' into one apply at a time, always with the latest state. */
-  private scheduleApply(final: boolean): void {
+  /**
+   * Coalesces 'changed' into one apply at a time, always with the latest state. Only the virtual
+   * servers marked dirty are recomputed, and the driver is told which services changed, so one real
+   * server going down among 10,000 costs one service's work; start, reload and stop reconcile all.
+   */
+  private scheduleApply(): void {
+    if (this.applyQueued) return;
+    this.applyQueued = true;
     this.applying = this.applying.then(async () => {
-      if (!this.applyPending) return;
+      this.applyQueued = false;
+      if (!this.applyPending || this.installing) return; // the install schedules it when done
       this.applyPending = false;
-      if (!final && this.policy && this.cfg && !this.stopped) this.lastDesired = computeDesired(this.cfg.lvs, this.policy.snapshot());
+      let delta: DesiredDelta | undefined;
+      if (this.policy && this.cfg && !this.stopped) {
+        if (this.applyAll) this.recomputeAll(this.policy, this.cfg);
+        else {
+          delta = this.recomputeDirty(this.policy, this.cfg);
+          if (delta.services.length === 0 && delta.removed.length === 0) return;
+        }
+      }
+      this.applyAll = false;
+      this.dirty.clear();
       try {
         this.counters.applies++;
-        await this.deps.apply(this.lastDesired);
+        await this.deps.apply(delta ? this.desiredView : this.lastDesired, delta);
       } catch (e) {
         this.counters.applyErrors++;
         this.deps.logger.warn(`applying IPVS state failed: ${(e as Error).message}`);
       }
     });
+  }
+
+  private recomputeAll(policy: HealthPolicy, cfg: KeepalivedConfig): void {
+    const n = cfg.lvs.virtualServers.length;
+    this.desiredByVs = new Array<DesiredService[]>(n);
+    for (let v = 0; v < n; v++) this.desiredByVs[v] = desiredServicesOf(cfg.lvs, v, policy.vsSnapshot(v));
+    this.applyAll = false;
+    this.dirty.clear();
+    this.flatDesired = null;
+  }
+
+  /** Recomputes the dirty virtual servers; returns what differs from what was applied. */
+  private recomputeDirty(policy: HealthPolicy, cfg: KeepalivedConfig): DesiredDelta {
+    const services: DesiredService[] = [];
+    const removed: DesiredService['key'][] = [];
+    for (const v of this.dirty) {
+      const before = this.desiredByVs[v] ?? [];
+      const after = desiredServicesOf(cfg.lvs, v, policy.vsSnapshot(v));
+      if (sameServices(before, after)) continue;
+      this.desiredByVs[v] = after;
+      services.push(...after);
+      // a virtual server's keys only change across reloads (a full apply): here it has all or none (ha_suspend)
+      if (after.length === 0) for (const s of before) removed.push(s.key);
+    }
+    this.dirty.clear();
+    if (services.length > 0 || removed.length > 0) this.flatDesired = null;
+    return { services, removed };
   }
 }
 

@@ -48,8 +48,17 @@ export class Worker {
     this.logger = logger;
   }
 
-  /** Loads the config and starts the subsystem (or idles, saying why). */
-  async start(): Promise<void> {
+  /**
+   * Loads the config and starts the subsystem (or idles, saying why). Queued with the parent's requests:
+   * an engine that yields while it starts must not see a reload or stop before it has started.
+   */
+  start(): Promise<void> {
+    const p = this.chain.then(() => this.startNow());
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async startNow(): Promise<void> {
     const r = this.deps.load(this.opts);
     for (const d of blockingDiagnostics(r.diagnostics.list)) this.logger.warn(formatDiagnostic(d));
     this.config = r.config;

@@ -1,7 +1,7 @@
 // The IPVS driver of the checker worker: maps DesiredState onto IPVS services, reconciles against the kernel and applies, owning only its services.
 import type { KeepalivedConfig } from '../config/model';
 import type { LvsSyncDaemon } from '../config/model/global';
-import type { DesiredDest, DesiredService, DesiredServiceKey, DesiredState, ApplyDesired } from '../check/desired';
+import type { DesiredDelta, DesiredDest, DesiredService, DesiredServiceKey, DesiredState, ApplyDesired } from '../check/desired';
 import { createCheckSubsystem, type CheckEngine } from '../check/subsystem';
 import { registerSubsystem, type Subsystem, type SubsystemContext } from '../core/subsystem';
 import { NetlinkError } from '../netlink/errors';
@@ -49,8 +49,10 @@ export interface IpvsDriverStats {
   ops: number;
   /** Operations (or setup steps) the kernel refused; each was logged with its errno. */
   errors: number;
-  /** Full kernel reads (dumps). */
+  /** Kernel reads (service dumps). */
   dumps: number;
+  /** Applies that reconciled only the services of a delta. */
+  partial: number;
   /** Services the driver currently owns. */
   owned: number;
   /** errno -> how many times. */
@@ -59,7 +61,10 @@ export interface IpvsDriverStats {
 
 /** What {@link createIpvsApply} returns. */
 export interface IpvsApply {
-  /** Applies a desired state; never rejects (errors are logged and counted). */
+  /**
+   * Applies a desired state; never rejects (errors are logged and counted). With a delta only the services it
+   * names are read, reconciled and sent (the whole state is reconciled instead on the first apply and after any error).
+   */
   readonly apply: ApplyDesired;
   /** Updates global settings (reload): timeouts are re-sent, the sync daemon restarted when it changed. */
   reconfigure(opts: IpvsDriverOptions): Promise<void>;
@@ -69,6 +74,9 @@ export interface IpvsApply {
   /** Keys of the services the driver owns. */
   owned(): IpvsServiceKey[];
 }
+
+/** How long delta applies wait before trying to open IPVS again after a failure, ms (full applies always try). */
+export const OPEN_RETRY_MS = 5_000;
 
 /** The attrs-model key of a desired service key (pure). */
 export function toIpvsKey(k: DesiredServiceKey): IpvsServiceKey {
@@ -211,7 +219,13 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
   let cache: Map<string, IpvsVirtualServer> | null = null;
   let daemons: IpvsDaemon[] = [];
   let chain: Promise<void> = Promise.resolve();
-  const fresh = (): IpvsDriverStats => ({ applies: 0, ops: 0, errors: 0, dumps: 0, owned: 0, errnos: {} });
+  /** The next apply must reconcile everything (start, or a delta was lost to an error). */
+  let needFull = true;
+  /** Opening failed and was logged: further failures are counted, not logged again, until it works. */
+  let openFailLogged = false;
+  /** After a failed open, delta applies do not try again before this (performance.now ms): no netlink socket per health change. */
+  let openRetryAt = 0;
+  const fresh = (): IpvsDriverStats => ({ applies: 0, ops: 0, errors: 0, dumps: 0, partial: 0, owned: 0, errnos: {} });
   let counters = fresh();
 
   const fail = (what: string, e: unknown): void => {
@@ -222,16 +236,23 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
     logger.error(`IPVS: ${what} failed: ${text}${errno !== undefined && !text.includes(`errno ${errno}`) ? ` (errno ${errno})` : ''}`);
   };
 
-  const open = async (): Promise<IpvsBackend | null> => {
+  /** The backend; `eager` (a full apply) tries at once, a delta apply only once OPEN_RETRY_MS have passed since a failure. */
+  const open = async (eager = true): Promise<IpvsBackend | null> => {
     if (backend) return backend;
+    if (!opening && !eager && performance.now() < openRetryAt) return null;
     if (!opening) {
       opening = (async (): Promise<IpvsBackend | null> => {
         try {
           const b = options.backend;
           backend = b === undefined ? await IpvsClient.open() : typeof b === 'function' ? await b() : b;
+          openFailLogged = false;
           return backend;
         } catch (e) {
-          fail('opening the IPVS generic netlink family (is ip_vs available?)', e);
+          // every apply retries; one line says why, not one per apply (thousands with a flapping pool)
+          if (openFailLogged) counters.errors++;
+          else fail('opening the IPVS generic netlink family (is ip_vs available?)', e);
+          openFailLogged = true;
+          openRetryAt = performance.now() + OPEN_RETRY_MS;
           return null;
         } finally {
           opening = null;
@@ -287,41 +308,67 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
     daemons = [];
   };
 
-  /** The kernel's view of the services concerned: desired ∪ owned (never anyone else's). */
-  const readActual = async (b: IpvsBackend, wanted: ReadonlySet<string>): Promise<IpvsVirtualServer[]> => {
+  /**
+   * The kernel's view of the services concerned (never anyone else's): desired ∪ owned, or with `scope` only
+   * the services it lists.
+   */
+  const readActual = async (b: IpvsBackend, wanted: ReadonlySet<string>, scope?: ReadonlySet<string>): Promise<IpvsVirtualServer[]> => {
     counters.dumps++;
     const services = await b.listServices();
     const out: IpvsVirtualServer[] = [];
     for (const service of services) {
       const id = serviceKeyId(service.key);
-      if (!wanted.has(id) && !owned.has(id)) continue;
+      if (scope ? !scope.has(id) : !wanted.has(id) && !owned.has(id)) continue;
       out.push({ service, dests: await b.listDests(service.key) });
     }
     return out;
   };
 
-  const applyNow = async (state: DesiredState): Promise<void> => {
+  const applyNow = async (state: DesiredState, delta: DesiredDelta | undefined): Promise<void> => {
     counters.applies++;
-    let desired: IpvsVirtualServer[];
-    try {
-      desired = toVirtualServers(state);
-    } catch (e) {
-      fail('mapping the desired state', e);
+    // Without IPVS there is nothing to map the state for (and no point mapping 10,000 services per apply).
+    const b = await open(delta === undefined);
+    if (!b) {
+      needFull = true;
       return;
     }
-    const b = await open();
-    if (!b) return;
     if (!started) {
       started = true;
       await setup(b, true);
     }
+    // A delta is enough once a full reconcile has been done and no delta has failed since.
+    const partial = delta !== undefined && !needFull;
+    needFull = true; // until this apply ends
+    let desired: IpvsVirtualServer[];
+    try {
+      desired = toVirtualServers(partial ? { services: delta.services } : state);
+    } catch (e) {
+      fail('mapping the desired state', e);
+      return;
+    }
     const wanted = new Set(desired.map((v) => serviceKeyId(v.service.key)));
+    /** With a delta: the services it concerns (changed or withdrawn); every other one is left as it is. */
+    let scope: Set<string> | undefined;
+    let ownedInScope: IpvsServiceKey[] = [...owned.values()];
+    if (partial) {
+      counters.partial++;
+      scope = new Set(wanted);
+      ownedInScope = [];
+      for (const k of delta.removed) {
+        const id = serviceKeyId(toIpvsKey(k));
+        if (wanted.has(id)) continue;
+        scope.add(id);
+        const key = owned.get(id);
+        if (key) ownedInScope.push(key);
+      }
+    }
     let actual: IpvsVirtualServer[];
     if (options.verify === 'after-error' && cache) {
-      actual = [...cache.values()];
+      const c = cache;
+      actual = scope ? [...scope].flatMap((id) => c.get(id) ?? []) : [...c.values()];
     } else {
       try {
-        actual = await readActual(b, wanted);
+        actual = await readActual(b, wanted, scope);
       } catch (e) {
         fail('reading the IPVS table', e);
         cache = null;
@@ -330,7 +377,7 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
     }
     let ops: IpvsOp[];
     try {
-      ops = reconcile(desired, actual, { owned: [...owned.values()] });
+      ops = reconcile(desired, actual, { owned: ownedInScope });
     } catch (e) {
       fail('reconciling', e);
       cache = null;
@@ -356,11 +403,15 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
         }
       }
     }
-    if (clean) {
-      cache = new Map(desired.map((v) => [serviceKeyId(v.service.key), v]));
-    } else {
-      cache = null;
+    if (!clean) cache = null;
+    else if (!scope) cache = new Map(desired.map((v) => [serviceKeyId(v.service.key), v]));
+    else if (cache) {
+      for (const id of scope) cache.delete(id);
+      for (const v of desired) cache.set(serviceKeyId(v.service.key), v);
     }
+    // A failed delta is repaired by one full reconcile; a failed full one is not repeated on every change
+    // (a refusal that persists would make every apply a full one): its services are retried when they change.
+    needFull = !clean && partial;
     counters.owned = owned.size;
   };
 
@@ -371,11 +422,11 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
   };
 
   return {
-    apply: (state) =>
+    apply: (state, delta) =>
       serial(async () => {
         if (stopped) return;
         try {
-          await applyNow(state);
+          await applyNow(state, delta);
         } catch (e) {
           cache = null;
           fail('applying the desired state', e);
@@ -447,7 +498,7 @@ export function createCheckSubsystemWithIpvs(ctx: SubsystemContext, backend?: Ip
   let driver: IpvsApply | null = null;
   const base: IpvsDriverOptions = backend ? { backend } : {};
   const logger: IpvsDriverLogger = { info: (m) => ctx.logger.info(m), warn: (m) => ctx.logger.warn(m), error: (m) => ctx.logger.error(m) };
-  const apply: ApplyDesired = (s) => (driver ? driver.apply(s) : Promise.resolve());
+  const apply: ApplyDesired = (s, delta) => (driver ? driver.apply(s, delta) : Promise.resolve());
   const engine: CheckEngine = createCheckSubsystem(ctx, { apply });
   const release = !ctx.options.dontReleaseIpvs;
   return {
