@@ -38,7 +38,10 @@ export class Text {
 
   /** The column of the character at index `i` (clamped to the text). */
   col(i: number): number {
-    if (this.map === null) return this.base + Math.max(0, Math.min(i, Math.max(0, this.text.length - 1)));
+    if (this.map === null) {
+      const last = this.text.length - 1;
+      return this.base + (i <= 0 || last <= 0 ? 0 : i > last ? last : i);
+    }
     if (this.map.length === 0) return this.base;
     const j = Math.max(0, Math.min(i, this.map.length - 1));
     return this.map[j] ?? this.base;
@@ -53,9 +56,8 @@ export class Text {
   slice(start: number, end: number = this.text.length): Text {
     const s = Math.max(0, Math.min(start, this.text.length));
     const e = Math.max(s, Math.min(end, this.text.length));
-    const base = this.col(s);
     if (this.map === null) return new Text(this.text.slice(s, e), this.file, this.line, null, this.base + s);
-    return new Text(this.text.slice(s, e), this.file, this.line, this.map.slice(s, e), base);
+    return new Text(this.text.slice(s, e), this.file, this.line, this.map.slice(s, e), this.col(s));
   }
 
   /** Replaces [start, end) by `insert`, whose characters all take column `col`. */
@@ -176,6 +178,38 @@ export function decomment(line: Text, diag: Diagnostics): Decommented {
 }
 
 /**
+ * {@link decomment} of the physical line `src.slice(from, to)` (line `line` of `file`), returning
+ * only the text: the same result as `decomment(Text.of(src.slice(from, to), file, line), diag).text`,
+ * without the intermediate strings and texts for the common line (no backslash).
+ */
+export function decommentLine(src: string, from: number, to: number, file: string, line: number, diag: Diagnostics): Text {
+  let st = from;
+  while (st < to) {
+    const c = src.charCodeAt(st);
+    if (c !== 0x20 && c !== 0x09) break;
+    st++;
+  }
+  let quote = false;
+  let end = to;
+  for (let i = st; i < to; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 0x22 /* " */) quote = !quote;
+    else if (c === 0x5c /* \ */) return decomment(Text.of(src.slice(from, to), file, line), diag).text;
+    else if ((c === 0x23 /* # */ || c === 0x21 /* ! */) && !quote) {
+      end = i;
+      break;
+    }
+  }
+  if (quote) diag.report('GENERAL_ERROR', { file, line, col: st - from + 1 }, `Unterminated quote '${src.slice(st, to)}'`);
+  while (end > st) {
+    const c = src.charCodeAt(end - 1);
+    if (c !== 0x20 && c !== 0x09) break;
+    end--;
+  }
+  return Text.of(src.slice(st, end), file, line, st - from + 1);
+}
+
+/**
  * Where keepalived splits a line at a brace: the first `{` or `}` not inside double quotes,
  * or 0 when the line starts with one. -1 when there is none (or a `"` is left open first).
  */
@@ -203,6 +237,7 @@ export function splitAtBrace(t: Text): { piece: Text; residue: Text | null } {
   const i = findBrace(t.text);
   if (i < 0) return { piece: t.trimEndBlank(), residue: null };
   if (i === 0) {
+    if (t.text.length === 1) return { piece: t, residue: null };
     let j = 1;
     while (isBlank(t.text[j])) j++;
     const rest = t.slice(j).trimEndBlank();
@@ -217,30 +252,72 @@ export function splitAtBrace(t: Text): { piece: Text; residue: Text | null } {
  * a word that starts with `"` runs to the next `"` (quotes removed, no escapes); any other word
  * ends at white space or a `"`. An unmatched `"` is UNMATCHED_QUOTE and ends the line.
  */
-export function splitWords(t: Text, diag: Diagnostics): Word[] {
-  const s = t.text;
+export function splitWords(t: Text, diag: Diagnostics, strings?: StringPool): Word[] {
   const out: Word[] = [];
+  splitWordsInto(t, diag, strings, out);
+  return out;
+}
+
+/**
+ * {@link splitWords} into `out` from index 0, returning how many words there are (entries of `out`
+ * after them are left as they were): a caller splitting many lines reuses one array.
+ */
+export function splitWordsInto(t: Text, diag: Diagnostics, strings: StringPool | undefined, out: Word[]): number {
+  const s = t.text;
+  let k = 0;
   let i = 0;
   const n = s.length;
   while (i < n) {
-    while (i < n && WORD_SPACE.includes(s[i] as string)) i++;
-    if (i >= n) break;
+    let c = s.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
+      i++;
+      continue;
+    }
     const start = i;
-    if (s[i] === '"') {
+    if (c === 0x22 /* " */) {
       const j = s.indexOf('"', i + 1);
       if (j < 0) {
         diag.report('UNMATCHED_QUOTE', t.loc(start), `Unmatched quote: '${s}'`);
         break;
       }
-      out.push({ text: s.slice(i + 1, j), loc: t.loc(start) });
+      out[k++] = { text: s.slice(i + 1, j), loc: t.loc(start) };
       i = j + 1;
     } else {
-      while (i < n && s[i] !== '"' && !WORD_SPACE.includes(s[i] as string)) i++;
-      out.push({ text: s.slice(start, i), loc: t.loc(start) });
+      for (i++; i < n; i++) {
+        c = s.charCodeAt(i);
+        if (c === 0x20 || c === 0x22 || (c >= 0x09 && c <= 0x0d)) break;
+      }
+      out[k++] = { text: strings ? strings.get(s, start, i) : s.slice(start, i), loc: t.loc(start) };
     }
   }
-  return out;
+  return k;
 }
+
+/**
+ * Shares equal short strings: a large configuration repeats the same keywords and values on
+ * thousands of lines, and one string for each saves memory and garbage-collection work. A small
+ * direct-mapped cache: a word found in it is compared in place, without slicing it out.
+ */
+export class StringPool {
+  private readonly slots: string[] = new Array<string>(POOL_SLOTS).fill('');
+
+  /** `src.slice(start, end)`, or an equal string handed out before. */
+  get(src: string, start: number, end: number): string {
+    const len = end - start;
+    if (len > POOL_MAX_LENGTH || len <= 0) return src.slice(start, end);
+    const h = (len * 31 + src.charCodeAt(start) * 7 + src.charCodeAt(end - 1) * 131 + src.charCodeAt(start + (len >> 1)) * 17) & (POOL_SLOTS - 1);
+    const c = this.slots[h] as string;
+    if (c.length === len && src.startsWith(c, start)) return c;
+    const w = src.slice(start, end);
+    this.slots[h] = w;
+    return w;
+  }
+}
+
+/** Slots of a {@link StringPool} (a power of two). */
+const POOL_SLOTS = 4096;
+/** Longer words are rarely repeated. */
+const POOL_MAX_LENGTH = 32;
 
 function isHex(c: string | undefined): boolean {
   return c !== undefined && /^[0-9A-Fa-f]$/.test(c);

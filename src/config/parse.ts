@@ -2,7 +2,7 @@
 import { Diagnostics, type Loc } from './diagnostics';
 import { closeMark, type Stmt, type Word } from './tree';
 import type { PreprocessOptions, SourceReader } from './source';
-import { splitQuotedEscaped, splitWords, type Text } from './lexer';
+import { splitQuotedEscaped, splitWordsInto, StringPool, type Text } from './lexer';
 import { Preprocessor, type PreprocessLimits } from './preprocess';
 
 export interface ParseResult {
@@ -22,9 +22,12 @@ export interface ParseResult {
 /** Blocks nested deeper than this are flattened (reported once), so tree walkers cannot overflow the stack. */
 export const MAX_BLOCK_DEPTH = 500;
 
+/** The arguments of every statement without any (never modified: statements are read-only once built). */
+const NO_ARGS: readonly Word[] = [];
+
 interface MutableStmt {
   keyword: Word;
-  args: Word[];
+  args: readonly Word[];
   block?: MutableStmt[];
   open?: Loc;
   close?: Loc;
@@ -43,13 +46,19 @@ interface Frame {
 }
 
 /**
- * The preprocessed line each statement was made from, for keywords that re-split it (scripts).
- * Kept as a non-enumerable symbol property (a WeakMap costs far more garbage-collection time).
+ * The preprocessed line of each statement whose line holds a `"`, `'` or `\`: the only lines that
+ * keepalived's script splitting reads differently from the ordinary one. Any other line splits into
+ * the statement's own words, so nothing is kept for it (the common statement carries no extra data).
  */
-const LINE: unique symbol = Symbol('tskeepalived.stmtLine');
+const quotedLines = new WeakMap<Stmt, Text>();
 
-function lineOf(stmt: Stmt): Text | undefined {
-  return (stmt as Stmt & { [LINE]?: Text })[LINE];
+/** Does the line hold a character the script splitting treats apart from the ordinary splitting? */
+function needsLine(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 /* " */ || c === 0x27 /* ' */ || c === 0x5c /* \ */) return true;
+  }
+  return false;
 }
 
 /**
@@ -58,14 +67,9 @@ function lineOf(stmt: Stmt): Text | undefined {
  * Null (after reporting) on an unterminated quote.
  */
 export function scriptWords(stmt: Stmt, diag: Diagnostics): Word[] | null {
-  const line = lineOf(stmt);
+  const line = quotedLines.get(stmt);
   if (!line) return [stmt.keyword, ...stmt.args];
   return splitQuotedEscaped(line, diag);
-}
-
-/** The statement's line after comment removal and substitution (null for statements made elsewhere). */
-export function stmtText(stmt: Stmt): string | null {
-  return lineOf(stmt)?.text ?? null;
 }
 
 /** Builds the block tree from logical lines, keyword-agnostic: a `{` right after a statement opens its block. */
@@ -75,6 +79,10 @@ export class TreeBuilder {
   /** The statement made from the previous logical line, while it could still take a `{`. */
   private last: MutableStmt | null = null;
   private deepReported = false;
+  /** Word texts shared between statements. */
+  private readonly strings = new StringPool();
+  /** The words of the line being added (one array for every line). */
+  private readonly words: Word[] = [];
   /** The first root-level `global_defs` with a block, and where the parent pass ends after it. */
   private globalDefs: MutableStmt | null = null;
   cut: { diagnostics: number; rootStatements: number } | undefined;
@@ -92,14 +100,16 @@ export class TreeBuilder {
       this.close(line);
       return;
     }
-    const words = splitWords(line, this.diag);
-    const [keyword, ...args] = words;
-    if (!keyword) {
+    const words = this.words;
+    const n = splitWordsInto(line, this.diag, this.strings, words);
+    if (n === 0) {
       this.last = null;
       return;
     }
-    const stmt: MutableStmt = { keyword, args, loc: keyword.loc };
-    Object.defineProperty(stmt, LINE, { value: line, enumerable: false });
+    const keyword = words[0] as Word;
+    // slice: an array of exactly the arguments (a pushed or spread array would keep spare capacity).
+    const stmt: MutableStmt = { keyword, args: n > 1 ? words.slice(1, n) : NO_ARGS, loc: keyword.loc };
+    if (needsLine(text)) quotedLines.set(stmt, line);
     (this.stack[this.stack.length - 1] as Frame).list.push(stmt);
     this.last = stmt;
   }
@@ -131,7 +141,11 @@ export class TreeBuilder {
     this.last = null;
     if (this.stack.length > 1) {
       const frame = this.stack.pop() as Frame;
-      if (frame.owner) frame.owner.close = line.loc(0);
+      if (frame.owner) {
+        frame.owner.close = line.loc(0);
+        // A copy of exactly the block's statements: the pushed-to array keeps spare capacity.
+        if (frame.owner.block) frame.owner.block = frame.owner.block.slice();
+      }
       else if (frame.stray) frame.list.push(closeMark(line.loc(0)) as MutableStmt);
       if (frame.owner && frame.owner === this.globalDefs && !this.cut) {
         this.cut = { diagnostics: this.diag.list.length, rootStatements: this.root.length };

@@ -2,7 +2,7 @@
 // generators and brace splitting, producing positioned logical lines. Reads only through the SourceReader.
 import * as path from 'node:path';
 import { Diagnostics, type Loc } from './diagnostics';
-import { decomment, splitAtBrace, splitWords, Text } from './lexer';
+import { decommentLine, findBrace, splitAtBrace, splitWords, Text } from './lexer';
 import { globPattern, hasBraces } from './glob';
 import type { PreprocessOptions } from './source';
 
@@ -155,6 +155,8 @@ export class Preprocessor {
     this.includeStack.push(abs);
     const ctx: FileCtx = { file: display, dir: path.dirname(abs), checks };
     const content = data.toString('utf8');
+    // Lines are read in place (index ranges of `content`): only the decommented text is sliced out.
+    const hasNul = content.includes('\0');
     let lineNo = 0;
     let pos = 0;
     let multiDef: Definition | null = null;
@@ -164,19 +166,20 @@ export class Preprocessor {
         if (pos >= content.length) break;
         nl = content.length;
       }
-      let raw = content.slice(pos, nl);
+      const from = pos;
+      let to = nl;
       pos = nl + 1;
       lineNo++;
-      if (raw.endsWith('\r')) raw = trimEndChars(raw, '\r');
+      while (to > from && content.charCodeAt(to - 1) === 0x0d /* \r */) to--;
       // keepalived 2.4.0: a line containing NUL is ignored.
-      if (raw.includes('\0')) continue;
-      if (raw.length === 0) {
+      if (hasNul && content.slice(from, to).includes('\0')) continue;
+      if (to === from) {
         // A blank line ends a multi-line definition; one with no lines is an ordinary empty value.
         if (multiDef && multiDef.value === '') multiDef.multiline = false;
         multiDef = null;
         continue;
       }
-      const { text } = decomment(Text.of(raw, display, lineNo), this.diag);
+      const text = decommentLine(content, from, to, display, lineNo, this.diag);
       if (multiDef) {
         if (text.length === 0) {
           // A comment-only line ends the definition, as a blank line does (keepalived 2.4.3; corpus 1180, 1421).
@@ -225,12 +228,15 @@ export class Preprocessor {
     let cur: Text | null = start;
     let first = true;
     // The rest of multi-line parameter values: read after this line and its residue, as keepalived does.
-    const pending: Text[] = [];
+    let pending: Text[] | null = null;
     while (cur !== null && !this.stopped) {
       let t: Text = cur;
       cur = null;
       let handled = false;
-      for (let recheck = 0; recheck < 1000; recheck++) {
+      // The common line (no `@`, `$` or `~` to act on) skips the loop below, which would do nothing for it.
+      const c0 = t.text.charCodeAt(0);
+      const plain = c0 !== 0x40 /* @ */ && c0 !== 0x24 /* $ */ && c0 !== 0x7e /* ~ */ && (!first || !t.text.includes('$'));
+      for (let recheck = 0; !plain && recheck < 1000; recheck++) {
         if (t.text.startsWith('@')) {
           const r = this.conditional(t);
           if (r === null) {
@@ -255,7 +261,7 @@ export class Preprocessor {
         // Residue after a brace was substituted with its line already; substituting it again could
         // grow it without end (a self-referencing value), so only the first piece is substituted.
         if (!first || t.text.startsWith('~') || !t.text.includes('$')) break;
-        const sub = this.substitute(t, ctx, pending);
+        const sub = this.substitute(t, ctx, (pending ??= []));
         if (sub === null) break;
         t = sub.text;
         // A value that starts a generator is left for it: when text precedes it (`$OFF $SEQ_DEF` with
@@ -267,13 +273,20 @@ export class Preprocessor {
       // `$OFF keyword ...`) is a comment: keepalived 2.4.3 reports nothing for it (corpus 1756, check_align.2).
       if (!handled && (t.text.startsWith('#') || t.text.startsWith('!'))) handled = true;
       if (!handled && t.length > 0 && !this.include(t, ctx)) {
-        const { piece, residue } = splitAtBrace(t);
-        if (piece.length > 0) this.emit(piece);
-        cur = residue;
+        if (findBrace(t.text) < 0) {
+          // No brace: the whole line is one piece (splitAtBrace's answer, without its result object).
+          const piece = t.trimEndBlank();
+          if (piece.length > 0) this.emit(piece);
+        } else {
+          const { piece, residue } = splitAtBrace(t);
+          if (piece.length > 0) this.emit(piece);
+          cur = residue;
+        }
       }
       first = false;
       if (cur !== null) this.bump();
     }
+    if (pending === null) return null;
     for (const p of pending) {
       if (this.stopped) break;
       this.bump();

@@ -6,6 +6,7 @@ import type { RealServer, VirtualServer } from './model/lvs';
 import { effectiveMethod, DEFAULT_PERSISTENCE_TIMEOUT_S } from './model/lvs';
 import { rsDisplayName, vsDisplayName, vsScripts } from './keywords/lvs';
 import { ipEquals } from '../net/ip';
+import { addressKey } from './address-key';
 
 /**
  * Names defined in another family's model, read defensively (the VRRP and BFD models are written
@@ -31,8 +32,9 @@ export function definedNames(model: unknown, keys: readonly string[]): Set<strin
   return undefined;
 }
 
-function sameRs(a: RealServer, b: RealServer): boolean {
-  return a.port === b.port && a.address.family === b.address.family && ipEquals(a.address.bytes, b.address.bytes);
+/** Equal for real servers with the same port, address family and address. */
+function rsKey(rs: RealServer): string | number {
+  return addressKey(rs.address.family, rs.address.bytes, rs.port);
 }
 
 /** keepalived's per-service checks and defaults, in keepalived's order. Returns false when the service is dropped. */
@@ -74,6 +76,8 @@ function checkVirtualServer(vs: VirtualServer, cfg: ConfigDraft, ctx: ApplyConte
 
   // Address family: tunnelled real servers may differ from the service.
   const kept: RealServer[] = [];
+  /** The kept real servers by address and port (a look-up per real server, not a scan). */
+  const keptKeys = new Set<string | number>();
   for (const rs of vs.realServers) {
     const m = effectiveMethod(vs, rs).method;
     if (m !== 'TUN') {
@@ -83,10 +87,12 @@ function checkVirtualServer(vs: VirtualServer, cfg: ConfigDraft, ctx: ApplyConte
         continue;
       }
     }
-    if (kept.some((k) => sameRs(k, rs))) {
+    const key = rsKey(rs);
+    if (keptKeys.has(key)) {
       diag.warning(null, `VS ${vs.name}: real server ${rsDisplayName(vs, rs)} is duplicated - removing second rs`);
       continue;
     }
+    keptKeys.add(key);
     kept.push(rs);
   }
   vs.realServers = kept;
@@ -141,13 +147,15 @@ export function validateLvs(cfg: ConfigDraft, ctx: ApplyContext): void {
   const trackFiles = definedNames(cfg.vrrp, ['trackFiles', 'track_files', 'trackFile']);
   const bfds = definedNames(cfg.bfd, ['instances']);
   const kept: VirtualServer[] = [];
+  /** The first kept service of each name (a look-up per service: thousands of services stay linear). */
+  const firstByName = new Map<string, VirtualServer>();
   for (const vs of cfg.lvs.virtualServers) {
     if (!checkVirtualServer(vs, cfg, ctx)) {
       const gone = new Set(vsScripts.get(vs) ?? []);
       if (gone.size > 0) cfg.global.scripts = cfg.global.scripts.filter((r) => !gone.has(r));
       continue;
     }
-    const dup = kept.find((o) => o.name === vs.name);
+    const dup = firstByName.get(vs.name);
     if (dup) {
       ctx.diag.report('WARNING', vs.loc, `Duplicate virtual server ${vs.name} (first defined at line ${dup.loc.line})`, { extra: true });
     }
@@ -165,6 +173,7 @@ export function validateLvs(cfg: ConfigDraft, ctx: ApplyContext): void {
       });
     }
     kept.push(vs);
+    if (!dup) firstByName.set(vs.name, vs);
   }
   cfg.lvs.virtualServers = kept;
 }

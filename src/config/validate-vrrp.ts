@@ -5,6 +5,7 @@ import type { GlobalDefs } from './model/global';
 import type { ApplyContext } from './keywords/registry';
 import type { Loc } from './diagnostics';
 import { missingInterface } from './keywords/vrrp';
+import { addressKey } from './address-key';
 import { formatIp, ipEquals, isLinkLocal6, parseIp, type IpAddress } from '../net/ip';
 import { VRRP_DEFAULTS, type GarpTimings, type SyncGroup, type TrackedRef, type VrrpInstance } from './model/vrrp';
 
@@ -271,7 +272,7 @@ function completeInstance(inst: VrrpInstance, G: VrrpGlobalDefaults, sync: SyncG
   }
 
   // Tracking our own interface is implicit.
-  if (inst.interface !== null) {
+  if (inst.interface !== null && inst.trackInterfaces.length > 0) {
     inst.trackInterfaces = inst.trackInterfaces.filter((t) => {
       if (t.name !== inst.interface) return true;
       err(`(${n}) Ignoring track_interface ${t.name} since own interface`, t.loc);
@@ -280,8 +281,30 @@ function completeInstance(inst: VrrpInstance, G: VrrpGlobalDefaults, sync: SyncG
   }
 }
 
+/**
+ * The first item of each name in a list, indexed on first use (a find() per tracked reference would
+ * make thousands of instances tracking thousands of scripts quadratic).
+ */
+function firstNamed<T extends { readonly name: string }>(list: readonly T[]): (name: string) => T | undefined {
+  let map: Map<string, T> | null = null;
+  return (name) => {
+    if (!map) {
+      map = new Map();
+      for (const x of list) if (!map.has(x.name)) map.set(x.name, x);
+    }
+    return map.get(name);
+  };
+}
+
+/** Look-ups of the trackers that tracked references name. */
+interface Trackers {
+  readonly script: (name: string) => { readonly weight: number } | undefined;
+  readonly file: (name: string) => { readonly weight: number } | undefined;
+  readonly process: (name: string) => { readonly weight: number } | undefined;
+}
+
 /** Weighted tracking is ignored for address owners (priority 255 cannot change). */
-function ownerTracking(inst: VrrpInstance, cfg: ConfigDraft, ctx: ApplyContext): void {
+function ownerTracking(inst: VrrpInstance, named: Trackers, ctx: ApplyContext): void {
   if (inst.priority !== VRRP_DEFAULTS.ownerPriority) return;
   const n = inst.name;
   for (const t of inst.trackInterfaces) {
@@ -298,13 +321,13 @@ function ownerTracking(inst: VrrpInstance, cfg: ConfigDraft, ctx: ApplyContext):
       }
     }
   };
-  fix(inst.trackScripts, 'tracked script', (s) => cfg.vrrp.scripts.find((x) => x.name === s)?.weight ?? 0);
-  fix(inst.trackFiles, 'tracked file', (s) => cfg.vrrp.trackFiles.find((x) => x.name === s)?.weight ?? 0);
-  fix(inst.trackProcesses, 'tracked process', (s) => cfg.vrrp.trackProcesses.find((x) => x.name === s)?.weight ?? 0);
+  fix(inst.trackScripts, 'tracked script', (s) => named.script(s)?.weight ?? 0);
+  fix(inst.trackFiles, 'tracked file', (s) => named.file(s)?.weight ?? 0);
+  fix(inst.trackProcesses, 'tracked process', (s) => named.process(s)?.weight ?? 0);
 }
 
 /** Members of a sync group ignore tracking weights unless sync_group_tracking_weight is set. */
-function syncTracking(inst: VrrpInstance, g: SyncGroup, cfg: ConfigDraft, ctx: ApplyContext): void {
+function syncTracking(inst: VrrpInstance, g: SyncGroup, named: Trackers, ctx: ApplyContext): void {
   if (g.trackingWeight) return;
   const n = inst.name;
   for (const t of inst.trackInterfaces) {
@@ -321,9 +344,9 @@ function syncTracking(inst: VrrpInstance, g: SyncGroup, cfg: ConfigDraft, ctx: A
       }
     }
   };
-  fix(inst.trackScripts, 'tracked script', (s) => cfg.vrrp.scripts.find((x) => x.name === s)?.weight ?? 0);
-  fix(inst.trackFiles, 'tracked file', (s) => cfg.vrrp.trackFiles.find((x) => x.name === s)?.weight ?? 0);
-  fix(inst.trackProcesses, 'tracked process', (s) => cfg.vrrp.trackProcesses.find((x) => x.name === s)?.weight ?? 0);
+  fix(inst.trackScripts, 'tracked script', (s) => named.script(s)?.weight ?? 0);
+  fix(inst.trackFiles, 'tracked file', (s) => named.file(s)?.weight ?? 0);
+  fix(inst.trackProcesses, 'tracked process', (s) => named.process(s)?.weight ?? 0);
 }
 
 /** Resolves sync group membership; returns instance name -> group. */
@@ -382,11 +405,11 @@ function crossInstance(cfg: ConfigDraft, ctx: ApplyContext): void {
     else byKey.set(key, i);
   }
   // Indexed by address (family and bytes): configurations with thousands of VIPs stay linear.
-  const seen = new Map<string, VrrpInstance[]>();
+  const seen = new Map<string | number, VrrpInstance[]>();
   for (const i of cfg.vrrp.instances) {
     for (const list of [i.vips, i.excludedVips]) {
       for (const v of list) {
-        const key = `${v.address.family}|${v.address.bytes.join('.')}`;
+        const key = addressKey(v.address.family, v.address.bytes, 0);
         const holders = seen.get(key);
         const other = holders?.find((h) => h !== i);
         if (other) ctx.diag.report('WARNING', v.loc, `(${i.name}) VIP ${formatIp(v.address)} is also configured on vrrp_instance ${other.name}`, { extra: true });
@@ -419,10 +442,11 @@ export function validateVrrp(cfg: ConfigDraft, ctx: ApplyContext): void {
     inst.syncGroup = g?.name ?? null;
     completeInstance(inst, G, g, ctx);
   }
+  const named: Trackers = { script: firstNamed(cfg.vrrp.scripts), file: firstNamed(cfg.vrrp.trackFiles), process: firstNamed(cfg.vrrp.trackProcesses) };
   for (const inst of cfg.vrrp.instances) {
-    ownerTracking(inst, cfg, ctx);
+    ownerTracking(inst, named, ctx);
     const g = member.get(inst.name);
-    if (g) syncTracking(inst, g, cfg, ctx);
+    if (g) syncTracking(inst, g, named, ctx);
   }
   crossInstance(cfg, ctx);
   checkTrackGroups(cfg, ctx);

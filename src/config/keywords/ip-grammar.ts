@@ -99,6 +99,14 @@ export function parseRealms(s: string): number | null {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers.
 
+/**
+ * `{ ...addr, prefixLen, explicitPrefix }` for an address (`family` and `bytes`), written out: in V8 a
+ * spread followed by more properties gives every object a hidden class of its own.
+ */
+function withPrefix(addr: IpAddress, prefixLen: number, explicitPrefix: boolean): IpPrefix {
+  return { family: addr.family, bytes: addr.bytes, prefixLen, explicitPrefix };
+}
+
 /** An address with keepalived's prefix handling: a bad /N is reported and the full length used. */
 function parseAddrPrefix(w: Word, diag: Diagnostics): IpPrefix | null {
   const s = w.text;
@@ -111,14 +119,14 @@ function parseAddrPrefix(w: Word, diag: Diagnostics): IpPrefix | null {
     return null;
   }
   const max = addr.family === 4 ? 32 : 128;
-  if (slash < 0) return { ...addr, prefixLen: max, explicitPrefix: false };
+  if (slash < 0) return withPrefix(addr, max, false);
   const p = s.slice(slash + 1);
   const n = parseUnsigned(p, max, false);
   if (n === null || n < 1) {
     diag.error(w.loc, `Invalid address prefix len ${p} for address ${base} - using ${max}`);
-    return { ...addr, prefixLen: max, explicitPrefix: false };
+    return withPrefix(addr, max, false);
   }
-  return { ...addr, prefixLen: n, explicitPrefix: true };
+  return withPrefix(addr, n, true);
 }
 
 /** A plain address (no prefix), silently; null when invalid. */
@@ -140,14 +148,16 @@ function parseRouteDest(w: Word, family: Family | null, diag: Diagnostics): IpPr
   const addr = parseIp(slash >= 0 ? s.slice(0, slash) : s);
   if (!addr) return null;
   const max = addr.family === 4 ? 32 : 128;
-  if (slash < 0) return { ...addr, prefixLen: max, explicitPrefix: false };
+  if (slash < 0) return withPrefix(addr, max, false);
   const n = parseUnsigned(s.slice(slash + 1), max, false);
   if (n === null) return null;
-  return { ...addr, prefixLen: n, explicitPrefix: true };
+  return withPrefix(addr, n, true);
 }
 
 function joinText(stmt: Stmt): string {
-  return [stmt.keyword, ...stmt.args].map((w) => w.text).join(' ');
+  let t = stmt.keyword.text;
+  for (const w of stmt.args) t += ' ' + w.text;
+  return t;
 }
 
 /** Reports an interface named on a line that the host does not have (keepalived drops the line). */
@@ -190,6 +200,9 @@ class Words {
 // Addresses.
 
 /** One line of virtual_ipaddress / virtual_ipaddress_excluded / static_ipaddress. null when invalid (reported). */
+/** Address options that take a parameter. */
+const NEEDS_PARAM: ReadonlySet<string> = new Set(['dev', 'scope', 'broadcast', 'brd', 'label', 'peer', 'track_group', 'preferred_lft']);
+
 export function parseAddressStmt(stmt: Stmt, ctx: ApplyContext, opts: IpGrammarOptions): VirtualAddress | null {
   const diag = ctx.diag;
   const first = stmt.keyword;
@@ -211,11 +224,10 @@ export function parseAddressStmt(stmt: Stmt, ctx: ApplyContext, opts: IpGrammarO
   let useVmac = false;
   let trackGroup: string | null = null;
   const words = stmt.args;
-  const needsParam = new Set(['dev', 'scope', 'broadcast', 'brd', 'label', 'peer', 'track_group', 'preferred_lft']);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const kw = w.text;
-    if (needsParam.has(kw) && i + 1 >= words.length) {
+    if (NEEDS_PARAM.has(kw) && i + 1 >= words.length) {
       diag.error(w.loc, `No ${kw} parameter specified for ${first.text}`);
       return null;
     }
@@ -278,7 +290,7 @@ export function parseAddressStmt(stmt: Stmt, ctx: ApplyContext, opts: IpGrammarO
             diag.error(p!.loc, 'Cannot specify address prefix when specifying peer address - ignoring');
           }
           peer = pa;
-          address = { ...address, prefixLen: pa.prefixLen, explicitPrefix: pa.explicitPrefix };
+          address = withPrefix(address, pa.prefixLen, pa.explicitPrefix);
         }
         break;
       }

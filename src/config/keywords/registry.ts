@@ -75,6 +75,38 @@ export function keywordTable<D>(spec: BlockSpec<D>): Map<string, KeywordSpec<D>>
 }
 
 /**
+ * A keyword as the walker reads it, in one shape for every keyword: the tables' own objects come in
+ * many shapes (builders add optional fields, aliases copy), and reading them for every statement
+ * would go through V8's slow megamorphic property look-ups.
+ */
+interface WalkEntry<D> {
+  readonly kw: KeywordSpec<D>;
+  readonly name: string;
+  readonly mode: BlockMode;
+  readonly deprecated: string | null;
+  readonly parsed: boolean;
+}
+
+const walkTables = new WeakMap<BlockSpec<unknown>, Map<string, WalkEntry<unknown>>>();
+
+function walkTable<D>(spec: BlockSpec<D>): Map<string, WalkEntry<D>> {
+  let t = walkTables.get(spec as BlockSpec<unknown>);
+  if (!t) {
+    t = new Map();
+    for (const [name, kw] of keywordTable(spec as BlockSpec<unknown>)) {
+      t.set(name, { kw, name: kw.name, mode: kw.block ?? 'none', deprecated: kw.deprecated || null, parsed: kw.status === 'parsed' });
+    }
+    walkTables.set(spec as BlockSpec<unknown>, t);
+  }
+  return t as Map<string, WalkEntry<D>>;
+}
+
+/** `block`'s statements and a `}` for them (at `stmt`'s), in front of the statements after index `i`. */
+function inlined(list: readonly Stmt[], stmt: Stmt, block: readonly Stmt[], i: number): readonly Stmt[] {
+  return [...block, blockEnd(stmt), ...list.slice(i + 1)];
+}
+
+/**
  * A nested walk that ended early: keepalived ends a block at the first `}` it reads at that level,
  * and the `}` of an unknown keyword's block (whose `{` it ignored) is such a `}`. What followed it
  * in the block, the block's own `}` last, is read by the enclosing level.
@@ -116,12 +148,8 @@ function walkLevel<D>(
   nested: boolean,
   closeLoc: Loc | null = null,
 ): readonly Stmt[] | null {
-  const table = keywordTable(spec);
+  const table = walkTable(spec);
   let list = stmts;
-  /** Splices a block's statements and its `}` in front of the rest of this level. */
-  const inline = (stmt: Stmt, block: readonly Stmt[], i: number): void => {
-    list = [...block, blockEnd(stmt), ...list.slice(i + 1)];
-  };
   for (let i = 0; i < list.length; i++) {
     const stmt = list[i] as Stmt;
     if (isCloseMark(stmt)) {
@@ -131,38 +159,38 @@ function walkLevel<D>(
       continue;
     }
     if (!nested) ctx.rootStatement?.(stmt);
-    const kw = table.get(stmt.keyword.text);
-    if (!kw) {
+    const e = table.get(stmt.keyword.text);
+    if (!e) {
       if (spec.other) {
         spec.other(stmt, draft, ctx);
       } else {
         ctx.diag.report('UNKNOWN_KEYWORD', stmt.keyword.loc, `Unknown keyword '${stmt.keyword.text}'`);
         if (stmt.block) {
           ctx.diag.report('UNEXPECTED_BOB', stmt.open ?? stmt.loc, "Unexpected '{' - ignoring");
-          inline(stmt, stmt.block, i);
+          list = inlined(list, stmt, stmt.block, i);
           i = -1;
         }
       }
       continue;
     }
-    if (kw.status === 'parsed') ctx.parsedOnly?.(spec.name, kw.name, stmt.keyword.loc);
-    if (kw.deprecated) {
-      ctx.diag.report('DEPRECATED', stmt.keyword.loc, `${kw.name} is deprecated - please use '${kw.deprecated}'`);
+    if (e.parsed) ctx.parsedOnly?.(spec.name, e.name, stmt.keyword.loc);
+    if (e.deprecated) {
+      ctx.diag.report('DEPRECATED', stmt.keyword.loc, `${e.name} is deprecated - please use '${e.deprecated}'`);
     }
-    const mode = kw.block ?? 'none';
+    const mode = e.mode;
     if (mode === 'required' && !stmt.block) {
-      ctx.diag.report('MISSING_BOB', stmt.keyword.loc, `Missing '{' at beginning of configuration block for '${kw.name}'`);
+      ctx.diag.report('MISSING_BOB', stmt.keyword.loc, `Missing '{' at beginning of configuration block for '${e.name}'`);
       continue;
     }
     if (mode === 'none' && stmt.block) {
-      ctx.diag.report('UNEXPECTED_BOB', stmt.open ?? stmt.loc, `Unexpected '{' after '${kw.name}' - ignoring`);
-      kw.apply({ ...stmt, block: undefined } as Stmt, draft, ctx);
-      inline(stmt, stmt.block, i);
+      ctx.diag.report('UNEXPECTED_BOB', stmt.open ?? stmt.loc, `Unexpected '{' after '${e.name}' - ignoring`);
+      e.kw.apply({ ...stmt, block: undefined } as Stmt, draft, ctx);
+      list = inlined(list, stmt, stmt.block, i);
       i = -1;
       continue;
     }
     if (!stmt.block) {
-      kw.apply(stmt, draft, ctx);
+      e.kw.apply(stmt, draft, ctx);
       continue;
     }
     const outer = escaped;
@@ -170,7 +198,7 @@ function walkLevel<D>(
     applying.push(stmt);
     let rest: readonly Stmt[] | null = null;
     try {
-      kw.apply(stmt, draft, ctx);
+      e.kw.apply(stmt, draft, ctx);
     } finally {
       applying.pop();
       rest = escaped;

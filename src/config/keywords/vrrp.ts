@@ -8,6 +8,7 @@ import type { ApplyContext, BlockSpec, KeywordSpec } from './registry';
 import { parsedOnly, aliasKw, argBool, argInt, argOrAbort, argTimer, customKw, flagKw, needArgs, type KwOpts } from './args';
 import { missingInterface, parseAddressStmt, parseRouteStmt, parseRuleStmt } from './ip-grammar';
 import { checkScript, type ScriptKind } from '../script-check';
+import { addressKey } from '../address-key';
 import { parseIp, formatIp, ipEquals } from '../../net/ip';
 import {
   emptyNotify,
@@ -252,15 +253,23 @@ function ipLineOwner(d: InstanceDraft): { defaultInterface: string | null; owner
   return { defaultInterface: d.inst.interface, owner: `(${d.inst.name})` };
 }
 
-/** Addresses already configured on an instance (VIPs and excluded), for the duplicate check in O(1). */
-const vipKeySets = new WeakMap<object, Set<string>>();
-function vipKeys(inst: object): Set<string> {
-  let set = vipKeySets.get(inst);
-  if (!set) {
-    set = new Set();
-    vipKeySets.set(inst, set);
+/**
+ * The addresses configured on one instance (VIPs and excluded ones), for the duplicate check in
+ * O(1): kept for the instance being read only (its blocks are read one after the other), and made
+ * again from its lists whenever they changed behind it.
+ */
+const vipCache: { inst: VrrpInstance | null; count: number; keys: Set<string | number> } = { inst: null, count: 0, keys: new Set() };
+function vipKeys(inst: VrrpInstance): Set<string | number> {
+  const count = inst.vips.length + inst.excludedVips.length;
+  if (vipCache.inst !== inst || vipCache.count !== count) {
+    const keys = new Set<string | number>();
+    for (const v of inst.vips) keys.add(addressKey(v.address.family, v.address.bytes, 0));
+    for (const v of inst.excludedVips) keys.add(addressKey(v.address.family, v.address.bytes, 0));
+    vipCache.inst = inst;
+    vipCache.count = count;
+    vipCache.keys = keys;
   }
-  return set;
+  return vipCache.keys;
 }
 
 /** The address sub-block of virtual_ipaddress / virtual_ipaddress_excluded. */
@@ -270,7 +279,7 @@ function vipKw(name: 'virtual_ipaddress' | 'virtual_ipaddress_excluded', doc: st
     for (const line of s.block ?? []) {
       const a = parseAddressStmt(line, ctx, ipLineOwner(d));
       if (!a) continue;
-      const key = `${a.address.family}:${formatIp(a.address)}`;
+      const key = addressKey(a.address.family, a.address.bytes, 0);
       const seen = vipKeys(d.inst);
       const dup = seen.has(key);
       if (dup) {
@@ -286,6 +295,7 @@ function vipKw(name: 'virtual_ipaddress' | 'virtual_ipaddress_excluded', doc: st
       }
       seen.add(key);
       list.push(a);
+      vipCache.count++;
     }
   });
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Diagnostics } from '../../../src/config/diagnostics';
-import { decomment, splitAtBrace, splitQuotedEscaped, splitWords, Text } from '../../../src/config/lexer';
+import { decomment, decommentLine, splitAtBrace, splitQuotedEscaped, splitWords, StringPool, Text } from '../../../src/config/lexer';
 
 const t = (s: string): Text => Text.of(s, 'f.conf', 1);
 const dc = (s: string, diag = new Diagnostics()): string => decomment(t(s), diag).text.text;
@@ -84,4 +84,49 @@ test('columns survive edits: replaced text takes the column of the reference', (
   assert.equal(x.col(0), 1);
   assert.equal(x.col(5), 4);
   assert.equal(x.col(9), 7);
+});
+
+test('decommentLine reads a line in place exactly as decomment does (text, columns, reports)', () => {
+  const lines = [
+    '',
+    '   ',
+    'a',
+    '  router_id x # comment',
+    '\tvrrp_instance VI_1 {  ',
+    'a ! b',
+    'a"#"b # c',
+    "'a#b' x",
+    'a\\#b c',
+    '"a\\#b"',
+    'foo bar   \\',
+    'foo "bar',
+    '  "unterminated # not a comment',
+    'x \\',
+  ];
+  for (const line of lines) {
+    const src = `pre\n${line}\npost`;
+    const d1 = new Diagnostics();
+    const d2 = new Diagnostics();
+    const a = decomment(t(line), d1).text;
+    const b = decommentLine(src, 4, 4 + line.length, 'f.conf', 1, d2);
+    assert.equal(b.text, a.text, line);
+    for (let i = -1; i <= a.length + 1; i++) assert.equal(b.col(i), a.col(i), `${line} col ${i}`);
+    assert.deepEqual(d2.list, d1.list, line);
+  }
+});
+
+test('the string pool hands out equal strings, shared when repeated', () => {
+  const pool = new StringPool();
+  const src = 'real_server x real_server y 8080 8080';
+  const a = pool.get(src, 0, 11);
+  const b = pool.get(src, 14, 25);
+  assert.equal(a, 'real_server');
+  assert.equal(b, 'real_server');
+  assert.equal(pool.get(src, 28, 32), '8080');
+  assert.equal(pool.get(src, 33, 37), '8080');
+  assert.equal(pool.get(src, 12, 13), 'x');
+  assert.deepEqual(
+    splitWords(t('  real_server 1.2.3.4 8080'), new Diagnostics(), pool).map((w) => [w.text, w.loc.col]),
+    [['real_server', 3], ['1.2.3.4', 15], ['8080', 23]],
+  );
 });

@@ -71,6 +71,14 @@ test('scriptWords re-splits the statement line with quotes and escapes', () => {
   assert.deepEqual(scriptWords(s, diag)?.map((w) => w.text), ['notify_master', "/bin/sh -c 'echo a b'", 'x\ty']);
 });
 
+test('scriptWords of a line without quotes or backslashes are the statement words, columns included', () => {
+  const { result, diag } = parseConfigText('vrrp_instance X {\n  notify_master  /bin/true\tuser  group\n}\n');
+  const s = result.stmts[0]?.block?.[0];
+  assert.ok(s);
+  assert.deepEqual(scriptWords(s, diag)?.map((w) => [w.text, w.loc.col]), [['notify_master', 3], ['/bin/true', 18], ['user', 28], ['group', 34]]);
+  assert.equal(diag.list.length, 0);
+});
+
 test('deep nesting is flattened beyond the cap, without recursion', () => {
   const n = MAX_BLOCK_DEPTH + 1000;
   const { diag } = parseConfigText(`${'a {\n'.repeat(n)}${'}\n'.repeat(n)}`);
