@@ -232,14 +232,28 @@ interface Draft {
   readonly now: Micros;
 }
 
+/** `timers` with one deadline replaced (static keys: a computed-key spread is a slow path in V8, and this runs for every advert). */
+function withTimer(t: VrrpState['timers'], timer: TimerName, at: Micros | null): VrrpState['timers'] {
+  switch (timer) {
+    case 'masterDown':
+      return { masterDown: at, advert: t.advert, garpDelay: t.garpDelay, garpRefresh: t.garpRefresh };
+    case 'advert':
+      return { masterDown: t.masterDown, advert: at, garpDelay: t.garpDelay, garpRefresh: t.garpRefresh };
+    case 'garpDelay':
+      return { masterDown: t.masterDown, advert: t.advert, garpDelay: at, garpRefresh: t.garpRefresh };
+    case 'garpRefresh':
+      return { masterDown: t.masterDown, advert: t.advert, garpDelay: t.garpDelay, garpRefresh: at };
+  }
+}
+
 function arm(d: Draft, timer: TimerName, at: Micros): void {
-  d.s = { ...d.s, timers: { ...d.s.timers, [timer]: at } };
+  d.s = { ...d.s, timers: withTimer(d.s.timers, timer, at) };
   d.actions.push({ type: 'armTimer', timer, at });
 }
 
 function cancel(d: Draft, timer: TimerName): void {
   if (d.s.timers[timer] === null) return;
-  d.s = { ...d.s, timers: { ...d.s.timers, [timer]: null } };
+  d.s = { ...d.s, timers: withTimer(d.s.timers, timer, null) };
   d.actions.push({ type: 'cancelTimer', timer });
 }
 
@@ -422,7 +436,7 @@ function onAdvertMaster(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): b
 function onTimer(d: Draft, timer: TimerName): void {
   // Ignore a timer the state does not have armed (a late callback from a cancelled timer).
   if (d.s.timers[timer] === null) return;
-  d.s = { ...d.s, timers: { ...d.s.timers, [timer]: null } };
+  d.s = { ...d.s, timers: withTimer(d.s.timers, timer, null) };
   const st = d.s.state;
   switch (timer) {
     case 'masterDown':

@@ -17,6 +17,7 @@ import {
 } from './packet';
 import { newInstanceStats, clearInstanceStats, type InstanceStats } from './stats';
 import { microsToAdverInt, type Micros } from './timers';
+import { nowMicros, sharedScheduler, TimerSlot, type DeadlineScheduler } from './scheduler';
 import { canonical as canonicalOf } from './reload';
 import type { VipSet } from './vip';
 
@@ -39,10 +40,7 @@ export interface TrackState {
   readonly priorityDelta: number;
 }
 
-/** Monotonic microseconds. */
-export function nowMicros(): Micros {
-  return Math.round(performance.now() * 1000);
-}
+export { nowMicros };
 
 /** Where the instance runs, resolved by the driver from the kernel. */
 export interface InstanceEnv {
@@ -75,6 +73,8 @@ export interface InstanceDeps {
   readonly onMasterSeen?: (inst: Instance) => void;
   /** As master, heard an advert with a lower priority (notify_master_rx_lower_pri). */
   readonly onMasterRxLowerPri?: (inst: Instance, priority: number) => void;
+  /** Runs the protocol timers (default: the process-wide one). */
+  readonly scheduler?: DeadlineScheduler;
 }
 
 /** Mutable advert fields reused for every send (no allocation on the advert path). */
@@ -105,6 +105,13 @@ interface RxContext {
 }
 
 const TIMERS: readonly TimerName[] = ['masterDown', 'advert', 'garpDelay', 'garpRefresh'];
+/** How early (µs) an advert may be sent to share a wake-up with other instances' adverts. */
+const ADVERT_EARLY_US = 1000;
+/** Timer events are immutable: one per timer, not one per expiry. */
+const TIMER_EVENTS = {
+  masterDown: { type: 'timer', timer: 'masterDown' }, advert: { type: 'timer', timer: 'advert' },
+  garpDelay: { type: 'timer', timer: 'garpDelay' }, garpRefresh: { type: 'timer', timer: 'garpRefresh' },
+} as const satisfies Record<TimerName, { type: 'timer'; timer: TimerName }>;
 
 /** Every address the instance installs as master: virtual_ipaddress then virtual_ipaddress_excluded. */
 function installedVips(cfg: VrrpInstance): VirtualAddress[] {
@@ -165,8 +172,9 @@ export class Instance {
   readonly name: string;
   readonly stats: InstanceStats = newInstanceStats();
   private s: VrrpState;
-  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
-  private readonly fire: Record<TimerName, () => void>;
+  /** One reusable deadline per timer, run by the shared scheduler (no timer object per advert). */
+  private readonly slots: Record<TimerName, TimerSlot>;
+  private readonly scheduler: DeadlineScheduler;
   private buf: Buffer;
   private readonly fields: AdvertScratch;
   private readonly targets: Target[] = [];
@@ -223,11 +231,14 @@ export class Instance {
       family: fam, src: env.primary, dst: env.primary, unicast: this.peers.length > 0, version: cfg.version,
       ...(auth ? { auth } : {}), v3ChecksumAsV2: cfg.v3ChecksumAsV2, unicastChecksumCompat: cfg.oldUnicastChecksum === 'config',
     };
-    this.fire = {
-      masterDown: () => this.onTimer('masterDown'),
-      advert: () => this.onTimer('advert'),
-      garpDelay: () => this.onTimer('garpDelay'),
-      garpRefresh: () => this.onTimer('garpRefresh'),
+    this.scheduler = deps.scheduler ?? sharedScheduler;
+    this.slots = {
+      masterDown: new TimerSlot(() => this.onTimer('masterDown')),
+      // Adverts may leave up to 1 ms early with others due then: deadlines that are close together
+      // converge and share one wake-up instead of one each (a few per interval instead of ~instances).
+      advert: new TimerSlot(() => this.onTimer('advert'), ADVERT_EARLY_US),
+      garpDelay: new TimerSlot(() => this.onTimer('garpDelay')),
+      garpRefresh: new TimerSlot(() => this.onTimer('garpRefresh')),
     };
   }
 
@@ -457,12 +468,11 @@ export class Instance {
   }
 
   private onTimer(t: TimerName): void {
-    this.timers.delete(t);
     const at = this.s.timers[t];
     if (at === null) return;
-    const now = nowMicros();
-    // Node timers have 1 ms resolution: never act early; re-arm for what is left.
-    if (now < at - 200) {
+    const now = this.scheduler.now();
+    // Node timers have 1 ms resolution: never act early (beyond the slot's tolerance); re-arm for what is left.
+    if (now < at - this.slots[t].early) {
       this.arm(t, at);
       return;
     }
@@ -473,20 +483,15 @@ export class Instance {
         return;
       }
     }
-    this.apply(step(this.s, { type: 'timer', timer: t }, now));
+    this.apply(step(this.s, TIMER_EVENTS[t], now));
   }
 
   private arm(t: TimerName, at: Micros): void {
-    const old = this.timers.get(t);
-    if (old) clearTimeout(old);
-    const ms = Math.max(0, (at - nowMicros()) / 1000);
-    this.timers.set(t, setTimeout(this.fire[t], ms));
+    this.scheduler.arm(this.slots[t], at);
   }
 
   private disarm(t: TimerName): void {
-    const old = this.timers.get(t);
-    if (old) clearTimeout(old);
-    this.timers.delete(t);
+    this.scheduler.cancel(this.slots[t]);
   }
 
   /** Sync group: become MASTER now (another member did). */

@@ -244,13 +244,13 @@ export function workerExecArgv(role: WorkerRole, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * VRRP, measured with test/bench/vrrp-resources.bench.ts (100 instances at 0.1 s, RSS of the VRRP
- * process): 1 MB semi-spaces save about 13 MB; without TurboFan (--no-opt: Ignition and Sparkplug
- * only) about 5 MB more (compiler code pages and optimized code), with no CPU difference the
- * benchmark can see (the advert path is little JavaScript; most of its time is sendmsg). The
- * price: a large configuration parses slower on reload. The checker keeps V8's defaults until measured.
+ * VRRP, measured with test/bench/vrrp-resources.bench.ts (100 instances at 0.1 s, VRRP process):
+ * 1 MB semi-spaces save about 13 MB of RSS at no measurable CPU cost. Not used, measured:
+ * --no-opt (5 MB less RSS, but the backup's receive path takes twice the CPU, 4.5 % instead of
+ * 2.2 %), --optimize-for-size (1.5 MB less, about 1 % more CPU), --lite-mode (worse still).
+ * The checker keeps V8's defaults until measured.
  */
-const VRRP_WORKER_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--no-opt'];
+const VRRP_WORKER_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 const CHECK_WORKER_FLAGS: readonly string[] = [];
 
 function defaultFork(modulePath: string, args: readonly string[], env: NodeJS.ProcessEnv | undefined, role: WorkerRole): ChildProcess {

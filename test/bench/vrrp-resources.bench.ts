@@ -1,4 +1,5 @@
-// Resource benchmark, keepalived and tskeepalived side by side: a master/backup pair with 100 VRRPv3 instances at 0.1 s; CPU % of a core (schedstat) and RSS/PSS (smaps_rollup) of the VRRP process and of all daemon processes, adverts/s at the observer.
+// Resource benchmark, keepalived and tskeepalived side by side: a master/backup pair with 100 VRRPv3 instances at 0.1 s; CPU % of a core (schedstat) and RSS/PSS (smaps_rollup) of the VRRP process and of all daemon processes, adverts/s at the observer, wake-ups/s of the VRRP process. Env: VRRP_BENCH_KINDS, VRRP_BENCH_INSTANCES, VRRP_BENCH_MEASURE_S, VRRP_BENCH_SETTLE_S.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createLan, netnsSkipReason, waitFor, type LanNode } from '../helpers/netns';
 import { Capture, tcpdumpSkipReason } from '../helpers/pcap';
@@ -10,6 +11,7 @@ import {
 const K = Number(process.env['VRRP_BENCH_INSTANCES'] ?? 100);
 const MEASURE_S = Number(process.env['VRRP_BENCH_MEASURE_S'] ?? 30);
 const SETTLE_S = Number(process.env['VRRP_BENCH_SETTLE_S'] ?? 10);
+/** Which daemons to run, space-separated: keepalived, tskeepalived. */
 const KINDS = (process.env['VRRP_BENCH_KINDS'] ?? 'keepalived tskeepalived').split(/\s+/).filter(Boolean) as DaemonKind[];
 const ADVERT = '0.1';
 
@@ -31,6 +33,20 @@ interface Row {
   readonly allRss: number;
   readonly allPss: number;
   readonly advertsPerS: number;
+  /** Voluntary context switches of the VRRP process per second: how often it sleeps and wakes. */
+  readonly vrrpWakeups: number;
+}
+
+/** Voluntary context switches of every thread of `pid` (/proc/PID/status counts the main thread only). */
+function wakeups(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    let n = 0;
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'))?.[1] ?? 0);
+    return n;
+  } catch {
+    return NaN;
+  }
 }
 
 async function measurePair(kind: DaemonKind, n1: LanNode, n2: LanNode, obs: LanNode, dir: string): Promise<Row[]> {
@@ -46,9 +62,10 @@ async function measurePair(kind: DaemonKind, n1: LanNode, n2: LanNode, obs: LanN
     await waitFor(() => b.lines.filter((l) => /Entering BACKUP STATE/.test(l)).length >= K, 60_000, 100);
     await sleep(SETTLE_S * 1000);
     if (countAddresses(n1.ns, vips) !== K || countAddresses(n2.ns, vips) !== 0) throw new Error(`${kind}: not stable: n1 ${countAddresses(n1.ns, vips)} VIPs, n2 ${countAddresses(n2.ns, vips)}`);
-    const snap = (d: Daemon): { pids: number[]; vrrp: number | undefined; cpu: Map<number, number> } => {
+    const snap = (d: Daemon): { pids: number[]; vrrp: number | undefined; cpu: Map<number, number>; wakeups: number } => {
       const pids = d.allPids();
-      return { pids, vrrp: d.vrrpPid(), cpu: new Map(pids.map((p) => [p, schedNs(p) ?? 0])) };
+      const vrrp = d.vrrpPid();
+      return { pids, vrrp, cpu: new Map(pids.map((p) => [p, schedNs(p) ?? 0])), wakeups: wakeups(vrrp) };
     };
     const t0 = realtimeMs();
     const h0 = process.hrtime.bigint();
@@ -81,6 +98,7 @@ async function measurePair(kind: DaemonKind, n1: LanNode, n2: LanNode, obs: LanN
       return {
         kind, role: i === 0 ? 'n1 master' : 'n2 backup', procs: before.pids.length, vrrpCpu, allCpu: all, vrrpRss, allRss, allPss,
         advertsPerS: adverts.filter((x) => x.src === src).length / ((t1 - t0) / 1000),
+        vrrpWakeups: (wakeups(before.vrrp) - before.wakeups) / (elapsedNs / 1e9),
       };
     });
   } finally {
@@ -115,8 +133,8 @@ async function main(): Promise<void> {
   console.log(`\n### ${K} VRRPv3 instances at advert_int ${ADVERT} s: CPU and memory over ${MEASURE_S} s (after ${SETTLE_S} s settled); keepalived = ${keepalivedVersion()}`);
   console.log(`${loadStart} at the start; ${hostLoad()} at the end; CPU from /proc/PID/task/*/schedstat, memory from /proc/PID/smaps_rollup at the end; logs in ${dir}\n`);
   console.log(markdownTable(
-    ['daemon', 'node', 'processes', 'VRRP process CPU % of a core', 'all processes CPU %', 'VRRP process RSS kB', 'all processes RSS kB', 'all processes PSS kB', 'adverts/s sent'],
-    rows.map((r) => [r.kind, r.role, String(r.procs), f(r.vrrpCpu, 3), f(r.allCpu, 3), f(r.vrrpRss, 0), f(r.allRss, 0), f(r.allPss, 0), f(r.advertsPerS, 1)]),
+    ['daemon', 'node', 'processes', 'VRRP process CPU % of a core', 'all processes CPU %', 'VRRP process RSS kB', 'all processes RSS kB', 'all processes PSS kB', 'adverts/s sent', 'VRRP process wake-ups/s'],
+    rows.map((r) => [r.kind, r.role, String(r.procs), f(r.vrrpCpu, 3), f(r.allCpu, 3), f(r.vrrpRss, 0), f(r.allRss, 0), f(r.allPss, 0), f(r.advertsPerS, 1), f(r.vrrpWakeups, 0)]),
   ));
 }
 
