@@ -1,9 +1,11 @@
 // tskeepalived's entry point: parse keepalived's command line and run the chosen role.
 import { helpText, parseArgs, UsageError, type CliOptions } from './options';
 import { loadFromOptions, runConfigTest } from './config-test';
-import { runGenhash } from '../check/genhash';
-import { runDaemon } from './daemon';
-import { runWorker } from '../core/worker';
+// Each role loads only what it runs (a VRRP worker never loads the daemon, chokidar or the checkers):
+// the modules below are required lazily, where the role is chosen.
+type GenhashModule = typeof import('../check/genhash');
+type DaemonModule = typeof import('./daemon');
+type WorkerModule = typeof import('../core/worker');
 
 export const VERSION = '0.1.0';
 export const KEEPALIVED_COMPAT = '2.4.3';
@@ -32,7 +34,7 @@ function versionText(): string {
 export function main(argv: readonly string[]): void {
   // keepalived: -T/--genhash must be the first option; the rest are genhash's own flags.
   if (argv[0] === '-T' || argv[0] === '--genhash') {
-    void runGenhash(argv.slice(1)).then((code) => {
+    void (require('../check/genhash') as GenhashModule).runGenhash(argv.slice(1)).then((code) => {
       process.exitCode = code;
     });
     return;
@@ -71,10 +73,10 @@ export function main(argv: readonly string[]): void {
     return;
   }
   if (opts.role !== undefined) {
-    runWorker(opts.role, opts, loadFromOptions);
+    (require('../core/worker') as WorkerModule).runWorker(opts.role, opts, loadFromOptions);
     return;
   }
-  runDaemon(opts, argv);
+  (require('./daemon') as DaemonModule).runDaemon(opts, argv);
 }
 
 if (require.main === module) main(process.argv.slice(2));

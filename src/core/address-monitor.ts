@@ -1,6 +1,7 @@
 // -a / --address-monitoring: logs every address added or removed as rtnetlink reports it, in keepalived's words.
 import * as fs from 'node:fs';
-import { RawNetlinkSocket } from 'netlink';
+// The raw socket only: the package's index also loads nl80211 and WireGuard tables we never use.
+import { RawNetlinkSocket } from 'netlink/dist/raw';
 import { decodeMessages } from '../netlink/message';
 import { NETLINK_ROUTE, RTM_DELADDR, RTM_NEWADDR, parseAddr, type AddrInfo } from '../vrrp/rtnl';
 import type { WorkerRole } from './ipc';

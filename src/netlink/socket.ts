@@ -1,5 +1,6 @@
 // Netlink request/response over a datagram transport: seq-keyed requests, ACKs, multipart dumps, errno errors.
-import { RawNetlinkSocket } from 'netlink';
+// The raw socket only: the package's index also loads nl80211 and WireGuard tables we never use.
+import { RawNetlinkSocket } from 'netlink/dist/raw';
 import { NetlinkError, NetlinkTransportError, type NetlinkRequestInfo } from './errors';
 import {
   decodeDoneError,

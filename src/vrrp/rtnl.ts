@@ -1,5 +1,6 @@
 // A small rtnetlink layer for the VRRP driver: links, addresses, routes, rules, macvlan, and link events (errno-carrying errors).
-import { RawNetlinkSocket } from 'netlink';
+// The raw socket only: the package's index also loads nl80211 and WireGuard tables we never use.
+import { RawNetlinkSocket } from 'netlink/dist/raw';
 import { NetlinkSocket } from '../netlink/socket';
 import { NetlinkError } from '../netlink/errors';
 import { attr, attrMap, decodeMessages, encodeAttr, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, read, type NetlinkMessage } from '../netlink/message';

@@ -1,7 +1,11 @@
 // track_file: watches a file with chokidar and reports the integer it holds (keepalived track_file.c: strtol, ±254, absent = 0), with init_file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+// chokidar is loaded on first use: most VRRP workers track no file.
+import type { FSWatcher } from 'chokidar';
+function watch(...args: Parameters<typeof import('chokidar').watch>): FSWatcher {
+  return (require('chokidar') as typeof import('chokidar')).watch(...args);
+}
 import { parseTrackFileValue } from './effective';
 
 /** What a {@link FileTracker} needs from a `track_file` block. */

@@ -1,5 +1,6 @@
 // track_interface: link up/down per interface name from rtnetlink RTM_NEWLINK/RTM_DELLINK (IFF_UP and IFF_RUNNING), after an initial dump.
-import { createRtNetlink, type RtNetlinkSocket, type NetlinkMessage } from 'netlink';
+import { createRtNetlink, type RtNetlinkSocket } from 'netlink/dist/rt/rt';
+import type { NetlinkMessage } from 'netlink/dist/structs';
 
 /** RTM_NEWLINK / RTM_DELLINK (linux/rtnetlink.h). */
 export const RTM_NEWLINK = 16;
