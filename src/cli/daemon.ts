@@ -152,7 +152,11 @@ export class Daemon {
     }
     for (const r of roles) this.startWorker(r);
     if (this.opts.watchConfig) {
-      this.watcher = new ConfigWatcher(() => void this.reload('configuration file changed'));
+      this.watcher = new ConfigWatcher(
+        () => void this.reload('configuration file changed'),
+        500,
+        (n) => this.logger.info(`Watching ${n} configuration file(s) for changes`),
+      );
       this.watcher.setFiles(this.configFiles(loadFromOptionsFiles(this.opts)));
     }
     // With workers but no 'started' within 10 s, tell systemd anyway (it would time out the unit).

@@ -13,12 +13,17 @@ export interface LoadOutcome {
   readonly parsedOnly?: readonly { readonly block: string; readonly keyword: string; readonly loc: { readonly file: string; readonly line: number } }[];
 }
 
-/** Diagnostics that block a reload: keepalived's error classes (not warnings, deprecations, our extras or notes). */
+/**
+ * Diagnostics that block a reload: keepalived's error classes (not warnings, deprecations, our extras or
+ * notes). Nor keepalived's SECURITY VIOLATION report (scripts configured without enable_script_security):
+ * keepalived runs such a configuration with that warning, so refusing it at a reload would refuse what
+ * the same daemon accepted at start.
+ */
 export function blockingDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   return list.filter((d) => {
     if (d.info || d.extra) return false;
     const c = ConfigClass[d.cls];
-    return c !== ConfigClass.OK && c !== ConfigClass.WARNING && c !== ConfigClass.DEPRECATED;
+    return c !== ConfigClass.OK && c !== ConfigClass.WARNING && c !== ConfigClass.DEPRECATED && c !== ConfigClass.SECURITY_ERROR;
   });
 }
 

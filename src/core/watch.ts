@@ -25,7 +25,7 @@ export class ConfigWatcher {
   private files = new Set<string>();
   private readonly d: { trigger(): void; cancel(): void };
 
-  constructor(onChange: () => void, debounceMs = 500) {
+  constructor(onChange: () => void, debounceMs = 500, private readonly onReady: (files: number) => void = () => undefined) {
     this.d = debounce(debounceMs, onChange, (ms, fn) => {
       const h = setTimeout(fn, ms);
       h.unref();
@@ -39,6 +39,8 @@ export class ConfigWatcher {
       this.watcher = watch([...next], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
       this.watcher.on('all', () => this.d.trigger());
       this.watcher.on('error', () => undefined);
+      // Changes made before chokidar's initial scan completes are not reported: say when it is ready.
+      this.watcher.once('ready', () => this.onReady(this.files.size));
     } else {
       const add = [...next].filter((f) => !this.files.has(f));
       const del = [...this.files].filter((f) => !next.has(f));

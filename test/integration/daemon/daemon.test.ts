@@ -283,3 +283,25 @@ test('without -n: daemonises; the launcher exits 0 once the pidfile is written',
   await waitFor(() => !alive(pid!), 6000, 'daemon stop');
   assert.ok(!fs.existsSync(b.pid));
 });
+
+test('--watch-config: editing an included file reloads through the same validate-then-apply path; a broken edit is rejected', async (t) => {
+  const b = bed(t);
+  const inc = path.join(b.dir, 'extra.conf');
+  fs.writeFileSync(inc, '! nothing yet\n');
+  fs.appendFileSync(b.conf, `include ${inc}\n`);
+  const p = await running(t, b, ['-l', '-G', '--watch-config']);
+  const reloads = (): number => fakeLines(b).filter((l) => / reload /.test(l)).length;
+  assert.equal(reloads(), 0);
+  await waitFor(() => /Watching \d+ configuration file/.test(p.out()), 10_000, 'the watcher ready');
+  // a valid change to the included file: one debounced reload of both workers
+  fs.writeFileSync(inc, 'vrrp_script chk {\n  script "/bin/true"\n}\n');
+  await waitFor(() => reloads() === 2, 10_000, `both workers reloaded after the include changed; daemon said:\n${p.out()}\nfake: ${fakeLines(b).join(" | ")}`);
+  assert.match(p.out(), /configuration file changed/);
+  // a broken change: rejected, the workers are not asked to reload
+  fs.writeFileSync(inc, 'vrrp_instance VI_1 {\n  bogus_keyword\n');
+  await waitFor(() => /New config failed validation - keeping the running configuration/.test(p.out()), 10_000, 'rejection');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(reloads(), 2, 'no reload after a broken edit');
+  p.kill('SIGTERM');
+  await exited(p);
+});

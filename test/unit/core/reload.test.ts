@@ -42,3 +42,10 @@ test('rolesToRun: nothing configured starts nothing unless --all; -P/-C pick one
   assert.deepEqual(rolesToRun({ vrrp: false, check: false, all: false }, v as KeepalivedConfig), ['vrrp']);
   assert.deepEqual(rolesToRun({ vrrp: false, check: true, all: false }, v as KeepalivedConfig), []);
 });
+
+test('keepalived\'s SECURITY VIOLATION warning does not block a reload; an unknown keyword does', () => {
+  const sec: Diagnostic = { loc: null, cls: 'SECURITY_ERROR', message: 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.' };
+  const unknown: Diagnostic = { loc: { file: 'k', line: 1, col: 1 }, cls: 'UNKNOWN_KEYWORD', message: "Unknown keyword 'x'" };
+  assert.deepEqual(blockingDiagnostics([sec]), []);
+  assert.deepEqual(blockingDiagnostics([sec, unknown]), [unknown]);
+});
