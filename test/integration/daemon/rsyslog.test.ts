@@ -104,11 +104,12 @@ test('syslog through rsyslogd: -S 0 gives local0 with the right severities and k
   const check = readPid(pids.check)!;
   assert.equal(parent, p.pid, 'the daemon replaced the shell');
   const all = (): string[] => lines();
-  assert.ok(all().some((l) => l === `local0.info Keepalived[${parent}]: Starting Keepalived v2.4.3 (tskeepalived 0.1.0, Node.js ${process.version})`), 'parent tag Keepalived[PID], info');
-  assert.ok(all().some((l) => l.startsWith(`local0.warning Keepalived[${parent}]: SNMP is not supported`)), 'a warning');
-  assert.ok(all().some((l) => l.startsWith(`local0.debug Keepalived[${parent}]: vrrp: VI_FAKE is BACKUP`)), 'a debug line (-D)');
-  assert.ok(all().some((l) => l.startsWith(`local0.info Keepalived_healthcheckers[${check}]: `)), 'checker tag Keepalived_healthcheckers[PID]');
-  assert.ok(all().some((l) => l.startsWith(`local0.info Keepalived_vrrp[${vrrp}]: `)), 'VRRP tag Keepalived_vrrp[PID]');
+  // Lines from three processes reach rsyslogd in no fixed order: wait for each.
+  await waitFor(() => all().some((l) => l === `local0.info Keepalived[${parent}]: Starting Keepalived v2.4.3 (tskeepalived 0.1.0, Node.js ${process.version})`), 10_000, 'parent tag Keepalived[PID], info');
+  await waitFor(() => all().some((l) => l.startsWith(`local0.warning Keepalived[${parent}]: SNMP is not supported`)), 10_000, 'a warning');
+  await waitFor(() => all().some((l) => l.startsWith(`local0.debug Keepalived[${parent}]: vrrp: VI_FAKE is BACKUP`)), 10_000, 'a debug line (-D)');
+  await waitFor(() => all().some((l) => l.startsWith(`local0.info Keepalived_healthcheckers[${check}]: `)), 10_000, 'checker tag Keepalived_healthcheckers[PID]');
+  await waitFor(() => all().some((l) => l.startsWith(`local0.info Keepalived_vrrp[${vrrp}]: `)), 10_000, 'VRRP tag Keepalived_vrrp[PID]');
   // the burst: every line delivered or counted as dropped (and reported)
   await waitFor(() => fs.existsSync(fakeLog) && / vrrp burst /.test(fs.readFileSync(fakeLog, 'utf8')), 20_000, 'the burst to be logged');
   const burstMs = Number(/vrrp burst \d+ in (\d+) ms/.exec(fs.readFileSync(fakeLog, 'utf8'))![1]);
