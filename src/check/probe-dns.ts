@@ -1,7 +1,7 @@
 // DNS_CHECK: one query over UDP; the answer must carry our id, RCODE 0 and at least one answer record.
-import * as dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { DnsType } from '../config/model/lvs';
+import { udpExchange } from './udp-exchange';
 import { type ProbeResult, type ProbeTarget, errText, fail } from './types';
 
 const TYPE_CODES: Record<DnsType, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 };
@@ -41,43 +41,12 @@ export function judgeDnsReply(buf: Buffer, id: number): ProbeResult | null {
 
 /** One DNS_CHECK attempt. */
 export function probeDns(t: ProbeTarget, name: string, type: DnsType, signal: AbortSignal): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket(t.family === 6 ? 'udp6' : 'udp4');
-    const id = randomInt(0, 0x10000);
-    let done = false;
-    const finish = (r: ProbeResult): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      try {
-        sock.close();
-      } catch {
-        /* already closed */
-      }
-      resolve(r);
-    };
-    const onAbort = (): void => finish(fail('closed', 'aborted'));
-    const timer = setTimeout(() => finish(fail('timeout', 'DNS query timeout')), t.timeoutMs);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (e) => finish(fail((e as { code?: string }).code === 'ECONNREFUSED' ? 'icmp' : 'connect-error', `DNS ${errText(e)}`)));
-    sock.on('message', (msg) => {
-      const r = judgeDnsReply(msg, id);
-      if (r) finish(r);
-    });
-    const start = (): void => {
-      sock.connect(t.port, t.host, () => {
-        let q: Buffer;
-        try {
-          q = encodeQuery(id, name, type);
-        } catch (e) {
-          return finish(fail('protocol', errText(e)));
-        }
-        sock.send(q);
-      });
-    };
-    if (t.bindTo !== undefined || t.bindPort !== undefined) sock.bind({ address: t.bindTo, port: t.bindPort ?? 0 }, start);
-    else start();
+  const id = randomInt(0, 0x10000);
+  return udpExchange(t, signal, {
+    request: () => encodeQuery(id, name, type),
+    requestError: (e) => fail('protocol', errText(e)),
+    reply: (msg) => judgeDnsReply(msg, id),
+    error: (e) => fail((e as { code?: string }).code === 'ECONNREFUSED' ? 'icmp' : 'connect-error', `DNS ${errText(e)}`),
+    timeout: () => fail('timeout', 'DNS query timeout'),
   });
 }
