@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UnixDgramReceiver } from '../../../src/sys/unix-dgram';
+import { readPid, alive, tryKill, waitFor } from '../../helpers/proc';
 
 const MAIN = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 const FAKE = path.join(__dirname, '..', '..', 'fixtures', 'daemon', 'fake-subsystem.js');
@@ -59,41 +60,9 @@ function start(t: { after(fn: () => void): void }, b: Bed, extraArgs: string[] =
   return Object.assign(p, { out: () => out });
 }
 
-function readPid(f: string): number | undefined {
-  try {
-    const n = Number(fs.readFileSync(f, 'utf8').trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\) Z /.test(st);
-  } catch {
-    return false;
-  }
-}
 
-function tryKill(pid: number, sig: NodeJS.Signals | number): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone
-  }
-}
 
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.ok(cond(), `timed out waiting for ${what}`);
-}
 
 const fakeLines = (b: Bed): string[] => (fs.existsSync(b.fakeLog) ? fs.readFileSync(b.fakeLog, 'utf8').trim().split('\n') : []);
 const exited = (p: ChildProcess): Promise<number | null> => (p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', (c) => r(c))));

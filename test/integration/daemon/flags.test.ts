@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { UnixDgramReceiver } from '../../../src/sys/unix-dgram';
 import { childArgv } from '../../../src/cli/daemon';
 import { createNetns, deleteNetns, ip, netnsSkipReason, spawnIn, uniqueNsName } from '../../helpers/netns';
+import { readPid, alive, tryKill, waitFor } from '../../helpers/proc';
 
 const MAIN = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 const FAKE = path.join(__dirname, '..', '..', 'fixtures', 'daemon', 'fake-subsystem.js');
@@ -65,39 +66,9 @@ function start(t: T, b: Bed, extra: readonly string[], env: NodeJS.ProcessEnv = 
   return Object.assign(p, { out: () => out });
 }
 
-function readPid(f: string): number | undefined {
-  try {
-    const n = Number(fs.readFileSync(f, 'utf8').trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
-function tryKill(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone
-  }
-}
 
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out (${ms} ms) waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const fake = (b: Bed): string[] => (fs.existsSync(b.fakeLog) ? fs.readFileSync(b.fakeLog, 'utf8').trim().split('\n').filter((l) => l !== '') : []);
 const started = (b: Bed, role: 'vrrp' | 'check'): boolean => fake(b).some((l) => l.includes(` ${role} start`));

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readPid, tryKill, waitFor } from '../../helpers/proc';
 
 const MAIN = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 const FAKE = path.join(__dirname, '..', '..', 'fixtures', 'daemon', 'fake-subsystem.js');
@@ -32,31 +33,8 @@ function rsyslogConf(dir: string): string {
   ].join('\n');
 }
 
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out (${ms} ms) waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-function readPid(f: string): number | undefined {
-  try {
-    const n = Number(fs.readFileSync(f, 'utf8').trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-function tryKill(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone
-  }
-}
 
 test('syslog through rsyslogd: -S 0 gives local0 with the right severities and keepalived\'s tags; a 10,000-line burst neither blocks nor crashes', { skip, timeout: 90_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tska-rsyslog-'));
