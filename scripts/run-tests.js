@@ -6,7 +6,8 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..', 'dist', 'test');
+// TSKA_BUILD_DIR: run the tests of a private build (e.g. .tmp/build-NAME) instead of dist/.
+const root = path.join(process.env.TSKA_BUILD_DIR ? path.resolve(process.env.TSKA_BUILD_DIR) : path.join(__dirname, '..', 'dist'), 'test');
 const all = ['unit', 'property', 'corpus', 'integration', 'vm'];
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : all;
 

@@ -19,5 +19,5 @@ export const repoRoot = findRoot(__dirname);
 export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 /** ../shared beside the repository, when present. */
 export const sharedDir = path.resolve(repoRoot, '..', 'shared');
-/** The compiled CLI entry, for tests that run the program. */
-export const cliPath = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** The compiled CLI entry of the build this file belongs to (dist/ or a private build dir), for tests that run the program. */
+export const cliPath = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
