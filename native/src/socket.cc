@@ -9,6 +9,7 @@
 #include "common.h"
 #include <uv.h>
 #include <arpa/inet.h>
+#include <linux/errqueue.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -47,6 +48,9 @@ enum MetaOffset {
   kMetaProtocol = 24,  // u32 AF_PACKET ethertype (host order)
   kMetaSrc = 28,       // 16 bytes source address (or MAC)
   kMetaDst = 44,       // 16 bytes destination address
+  kMetaErrOrigin = 60, // u8 error-queue entry (flags bit 1): SO_EE_ORIGIN_*; src holds the offender
+  kMetaErrType = 61,   // u8 its ICMP type
+  kMetaErrCode = 62,   // u8 its ICMP code
   kMetaSize = 64,
 };
 
@@ -167,6 +171,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   }
 
   bool IsIp() const { return kind_ == kVrrp4 || kind_ == kVrrp6 || (kind_ >= kPing4 && kind_ <= kTcp6); }
+  bool IsCheckerUdp() const { return kind_ == kUdp4 || kind_ == kUdp6; }
   bool IsV4() const { return kind_ == kVrrp4 || kind_ == kPing4 || kind_ == kUdp4 || kind_ == kTcp4; }
   size_t AddrLen() const { return IsV4() ? 4 : 16; }
 
@@ -371,8 +376,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return env.Undefined();
   }
 
-  void StopPoll() {
-    if (poll_ != nullptr) uv_poll_stop(poll_);
+  // Stops reading or watching a connect. uvStop false: the caller closes the poll handle at once
+  // (uv_close stops it too; each uv_poll_stop costs an epoll_ctl).
+  void StopPoll(bool uvStop = true) {
+    if (uvStop && poll_ != nullptr) uv_poll_stop(poll_);
     if (reading_) {
       reading_ = false;
       Unref();
@@ -497,11 +504,85 @@ class Socket : public Napi::ObjectWrap<Socket> {
       return;
     }
     if (status < 0) {
+      // libuv reports POLLERR as UV_EBADF and stops the poll. A checker UDP socket reports what the
+      // socket's error really is (ICMP error queue, SO_ERROR) and goes on reading.
+      if (self->IsCheckerUdp() && self->DeliverSocketErrors(0)) {
+        if (self->fd_ >= 0 && self->reading_) {
+          int rc = uv_poll_start(self->poll_, UV_READABLE, OnPoll);
+          if (rc != 0 && self->Deliver(rc)) self->StopPoll();
+        }
+        return;
+      }
       // A failing poll would fire again at once: report once and stop.
       if (self->Deliver(status)) self->StopPoll();
       return;
     }
     self->Drain();
+  }
+
+  // Checker UDP sockets: one callback (status -errno) per error the socket holds. Entries of the
+  // error queue (IP_RECVERR / IPV6_RECVERR set) come with the origin, ICMP type and code, and the
+  // offender's address in the meta buffer (flags bit 1). Without one, `pending` (an error recvmsg
+  // already took), else SO_ERROR, is reported without details. Returns false when there was none.
+  bool DeliverSocketErrors(int pending) {
+    alignas(cmsghdr) uint8_t control[512];
+    bool any = false;
+    for (int batch = 0; batch < 32 && fd_ >= 0 && reading_; batch++) {
+      uint8_t body[64];
+      struct iovec iov { body, sizeof(body) };
+      struct msghdr msg {};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof(control);
+      ssize_t n = recvmsg(fd_, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+              (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR))) continue;
+        // The extended error, then the offender's sockaddr (SO_EE_OFFENDER), copied out for alignment.
+        uint8_t data[sizeof(sock_extended_err) + sizeof(sockaddr_in6)] = {};
+        size_t dl = c->cmsg_len > CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
+        std::memcpy(data, CMSG_DATA(c), dl < sizeof(data) ? dl : sizeof(data));
+        sock_extended_err ee;
+        std::memcpy(&ee, data, sizeof(ee));
+        uint8_t* m = mbuf_;
+        std::memset(m, 0, kMetaSize);
+        m[kMetaFlags] = 2;
+        m[kMetaErrOrigin] = ee.ee_origin;
+        m[kMetaErrType] = ee.ee_type;
+        m[kMetaErrCode] = ee.ee_code;
+        sa_family_t fam;
+        std::memcpy(&fam, data + sizeof(ee), sizeof(fam));
+        if (fam == AF_INET) {
+          sockaddr_in sin;
+          std::memcpy(&sin, data + sizeof(ee), sizeof(sin));
+          m[kMetaSrcFamily] = 4;
+          std::memcpy(m + kMetaSrc, &sin.sin_addr, 4);
+        } else if (fam == AF_INET6) {
+          sockaddr_in6 sin6;
+          std::memcpy(&sin6, data + sizeof(ee), sizeof(sin6));
+          m[kMetaSrcFamily] = 6;
+          std::memcpy(m + kMetaSrc, &sin6.sin6_addr, 16);
+        }
+        any = true;
+        if (!Deliver(-static_cast<int>(ee.ee_errno != 0 ? ee.ee_errno : EIO))) return true;
+        break;
+      }
+    }
+    if (any || fd_ < 0 || !reading_) return any;
+    int err = pending;
+    if (err == 0) {
+      socklen_t len = sizeof(err);
+      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    }
+    if (err == 0) return false;
+    std::memset(mbuf_, 0, kMetaSize);
+    Deliver(-err);
+    return true;
   }
 
   // Calls the JS callback; an exception thrown there becomes an uncaught exception. Returns false
@@ -533,6 +614,11 @@ class Socket : public Napi::ObjectWrap<Socket> {
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        if (IsCheckerUdp()) {
+          // The pending error recvmsg returned (ICMP on a connected socket): with its details if queued.
+          DeliverSocketErrors(errno);
+          return;
+        }
         Deliver(-errno);
         return;
       }
@@ -720,7 +806,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
       // Called from the destructor too: only Unref while the JS object is alive (not in a finalizer).
     }
     if (poll_ != nullptr) {
-      uv_poll_stop(poll_);
+      // uv_close stops the poll (and takes the fd out of epoll) before the fd is closed below.
       uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       poll_ = nullptr;
     }
@@ -731,7 +817,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    StopPoll();
+    StopPoll(false);
     DoClose();
     callback_.Reset();
     recv_ref_.Reset();
@@ -827,6 +913,11 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   SetConst(env, c, "RLIMIT_RTPRIO", RLIMIT_RTPRIO);
   SetConst(env, c, "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK);
   SetConst(env, c, "CLONE_NEWNET", CLONE_NEWNET);
+  SetConst(env, c, "IP_RECVERR", IP_RECVERR);
+  SetConst(env, c, "IPV6_RECVERR", IPV6_RECVERR);
+  SetConst(env, c, "SO_EE_ORIGIN_LOCAL", SO_EE_ORIGIN_LOCAL);
+  SetConst(env, c, "SO_EE_ORIGIN_ICMP", SO_EE_ORIGIN_ICMP);
+  SetConst(env, c, "SO_EE_ORIGIN_ICMP6", SO_EE_ORIGIN_ICMP6);
   exports.Set("constants", c);
 }
 

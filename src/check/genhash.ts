@@ -174,7 +174,6 @@ export async function runGenhash(argv: string[], io: GenhashIo = { out: (s) => p
     return 1;
   }
   const o = parsed;
-  if (o.fwmark !== null) io.err('fwmark (SO_MARK) is not applied: it needs the native addon\n');
   const family = isIP(o.server) === 6 ? 6 : 4;
   const ac = new AbortController();
   const onSig = (): void => ac.abort();
@@ -182,7 +181,8 @@ export async function runGenhash(argv: string[], io: GenhashIo = { out: (s) => p
   process.once('SIGTERM', onSig);
   try {
     const reply = await httpGet(
-      { host: o.server, family, port: o.port, timeoutMs: o.timeoutMs },
+      // -m: SO_MARK set before the SYN (the addon's connect, as keepalived's genhash); 0 sets no mark.
+      { host: o.server, family, port: o.port, timeoutMs: o.timeoutMs, ...(o.fwmark !== null && o.fwmark !== 0 ? { fwmark: o.fwmark } : {}) },
       {
         path: o.url,
         protocol: o.protocol,

@@ -39,7 +39,10 @@ export function judgeDnsReply(buf: Buffer, id: number): ProbeResult | null {
   return { ok: true };
 }
 
-/** One DNS_CHECK attempt. */
+/**
+ * One DNS_CHECK attempt. Without IP_RECVERR, as keepalived's DNS_CHECK socket: only the kernel's hard
+ * ICMP errors (port unreachable...) reach error(); soft ones end at the timeout, a failure all the same.
+ */
 export function probeDns(t: ProbeTarget, name: string, type: DnsType, signal: AbortSignal): Promise<ProbeResult> {
   const id = randomInt(0, 0x10000);
   return udpExchange(t, signal, {

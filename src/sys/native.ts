@@ -34,6 +34,9 @@ export interface NativeSocket {
    * Starts the uv poll. For every message, recvmsg writes the bytes into recvBuf (from offset 0),
    * the metadata into metaBuf (layout {@link META}) and onMessage is called with the length, or
    * with -errno when the socket reports an error. Both buffers are kept alive by the addon.
+   * KIND_UDP4/6 sockets report each error the socket holds and go on reading: an entry of the error
+   * queue (IP_RECVERR/IPV6_RECVERR set) with flags bit 1, origin, ICMP type and code, and the offender
+   * in src; otherwise the pending error (SO_ERROR, e.g. -ECONNREFUSED) with no details.
    */
   startReading(recvBuf: Uint8Array, metaBuf: Uint8Array, onMessage: (status: number) => void): void;
   /** Stops the uv poll (the socket stays open). */
@@ -139,6 +142,11 @@ export interface NativeConstants {
   readonly RLIMIT_RTPRIO: number;
   readonly RLIMIT_MEMLOCK: number;
   readonly CLONE_NEWNET: number;
+  readonly IP_RECVERR: number;
+  readonly IPV6_RECVERR: number;
+  readonly SO_EE_ORIGIN_LOCAL: number;
+  readonly SO_EE_ORIGIN_ICMP: number;
+  readonly SO_EE_ORIGIN_ICMP6: number;
 }
 
 /** Byte offsets in the meta buffer filled for each received message (little-endian). */
@@ -159,7 +167,7 @@ export const META = {
   dstFamily: 21,
   /** u8: AF_PACKET sll_pkttype. */
   pktType: 22,
-  /** u8: bit 0 set when the message was truncated. */
+  /** u8: bit 0 set when the message was truncated; bit 1 for an error-queue entry (errOrigin..errCode, src = offender). */
   flags: 23,
   /** u32: AF_PACKET ethertype. */
   protocol: 24,
@@ -167,6 +175,12 @@ export const META = {
   src: 28,
   /** 16 bytes: destination address (from pktinfo). */
   dst: 44,
+  /** u8: error-queue entry's origin (SO_EE_ORIGIN_*). */
+  errOrigin: 60,
+  /** u8: error-queue entry's ICMP type. */
+  errType: 61,
+  /** u8: error-queue entry's ICMP code. */
+  errCode: 62,
   /** Minimum size of the meta buffer. */
   size: 64,
 } as const;
