@@ -892,6 +892,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   SetConst(env, c, "IP_TTL", IP_TTL);
   SetConst(env, c, "IP_MULTICAST_TTL", IP_MULTICAST_TTL);
   SetConst(env, c, "IP_MULTICAST_LOOP", IP_MULTICAST_LOOP);
+  SetConst(env, c, "IP_HDRINCL", IP_HDRINCL);
   SetConst(env, c, "IPV6_TCLASS", IPV6_TCLASS);
   SetConst(env, c, "IPV6_UNICAST_HOPS", IPV6_UNICAST_HOPS);
   SetConst(env, c, "IPV6_MULTICAST_HOPS", IPV6_MULTICAST_HOPS);

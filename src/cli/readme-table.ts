@@ -3,7 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withTable } from '../config/keywords/readme-table';
 
-const readme = path.join(__dirname, '..', '..', '..', 'README.md');
+/** README.md of the repository this build belongs to (dist/ or a private build dir under it). */
+function findReadme(): string {
+  for (let d = __dirname; ; d = path.dirname(d)) {
+    const pj = path.join(d, 'package.json');
+    if (fs.existsSync(pj) && (JSON.parse(fs.readFileSync(pj, 'utf8')) as { name?: string }).name === 'tskeepalived') return path.join(d, 'README.md');
+    if (path.dirname(d) === d) throw new Error(`no tskeepalived package.json above ${__dirname}`);
+  }
+}
+
+const readme = findReadme();
 const text = fs.readFileSync(readme, 'utf8');
 const next = withTable(text);
 if (process.argv.includes('--write')) {

@@ -20,6 +20,9 @@ export interface VrrpGlobalDefaults {
   higherPrioSendAdvert: boolean;
   skipCheckAdvAddr: boolean;
   checkUnicastSrc: boolean;
+  ownerIgnoreAdverts: boolean;
+  /** `vrrp_garp_extra_if [all] N`: the default of instances without `garp_extra_if`. */
+  garpExtraIf: VrrpInstance['garpExtraIf'];
   notifyPriorityChanges: boolean;
   smtpAlertVrrp: boolean | null;
   smtpAlert: boolean | null;
@@ -46,6 +49,8 @@ export function vrrpGlobalDefaults(g: GlobalDefs): VrrpGlobalDefaults {
     higherPrioSendAdvert: g.vrrpHigherPrioSendAdvert ?? false,
     skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
     checkUnicastSrc: g.vrrpCheckUnicastSrc,
+    ownerIgnoreAdverts: g.vrrpOwnerIgnoreAdverts,
+    garpExtraIf: g.vrrpGarpExtraIf ? { intervalUs: g.vrrpGarpExtraIf.seconds * 1_000_000, all: g.vrrpGarpExtraIf.all } : null,
     notifyPriorityChanges: g.vrrpNotifyPriorityChanges,
     smtpAlertVrrp: g.smtpAlertVrrp ?? null,
     smtpAlert: g.smtpAlert ?? null,
@@ -226,6 +231,9 @@ function completeInstance(inst: VrrpInstance, G: VrrpGlobalDefaults, sync: SyncG
   }
   inst.skipCheckAdvAddr = c.skipCheckAdvAddr ?? G.skipCheckAdvAddr;
   inst.checkUnicastSrc = c.checkUnicastSrc ?? G.checkUnicastSrc;
+  inst.ownerIgnoreAdverts = c.ownerIgnoreAdverts ?? G.ownerIgnoreAdverts;
+  // keepalived vrrp_complete_instance: an instance without garp_extra_if takes the global one.
+  inst.garpExtraIf ??= G.garpExtraIf;
   inst.smtpAlert = c.smtpAlert ?? G.smtpAlertVrrp ?? G.smtpAlert ?? false;
   inst.notifyPriorityChanges = c.notifyPriorityChanges ?? sync?.notifyPriorityChanges ?? G.notifyPriorityChanges;
 

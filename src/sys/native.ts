@@ -121,6 +121,7 @@ export interface NativeConstants {
   readonly IP_TTL: number;
   readonly IP_MULTICAST_TTL: number;
   readonly IP_MULTICAST_LOOP: number;
+  readonly IP_HDRINCL: number;
   readonly IPV6_TCLASS: number;
   readonly IPV6_UNICAST_HOPS: number;
   readonly IPV6_MULTICAST_HOPS: number;

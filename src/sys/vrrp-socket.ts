@@ -19,8 +19,9 @@ export interface ReceivedIpv4Header {
 }
 
 /**
- * One received packet. `payload`, `srcBytes` and `dstBytes` are views into buffers the socket
- * reuses: copy them if they must outlive the callback.
+ * One received packet. The socket reuses one such object, and `payload`, `srcBytes` and `dstBytes`
+ * are views into buffers it reuses, for every packet (the receive path allocates nothing in the
+ * steady state): copy what must outlive the callback. `src` and `dst` are formatted when read.
  */
 export interface VrrpPacket {
   readonly family: 4 | 6;
@@ -32,6 +33,8 @@ export interface VrrpPacket {
   /** Destination address (IP_PKTINFO / IPV6_PKTINFO) as text, and as bytes; '' when unknown. */
   readonly dst: string;
   readonly dstBytes: Buffer;
+  /** Whether the destination is known (else `dst` is '' and `dstBytes` meaningless). */
+  readonly dstKnown: boolean;
   /** Receiving interface index. */
   readonly ifindex: number;
   /** TTL or hop limit the packet arrived with; RFC 5798 §7.1 drops it unless 255. -1 if unknown. */
@@ -91,6 +94,13 @@ export class VrrpSocket {
   private readonly recv: Buffer;
   private readonly meta = Buffer.alloc(META.size);
   private closed = false;
+  /** The packet object handed to every callback, and its reused parts. */
+  private readonly rx: RxPacket;
+  private readonly rxIpv4: MutableIpv4Header = { headerLength: 0, tos: 0, totalLength: 0, id: 0, ttl: 0, protocol: 0 };
+  /** The last payload view, reused while packets keep the same offset and length (adverts of one size). */
+  private payloadView: Buffer;
+  private payloadStart = -1;
+  private payloadEnd = -1;
 
   constructor(opts: VrrpSocketOptions) {
     this.family = opts.family;
@@ -98,6 +108,9 @@ export class VrrpSocket {
     const c = native.constants;
     this.sock = new native.NativeSocket(opts.family === 4 ? c.KIND_VRRP4 : c.KIND_VRRP6, opts.protocol ?? IPPROTO_VRRP, 0);
     this.recv = Buffer.alloc(opts.recvBufferSize ?? 65535);
+    this.payloadView = this.recv.subarray(0, 0);
+    const alen = this.family === 4 ? 4 : 16;
+    this.rx = rxPacket(this.family, this.meta.subarray(META.src, META.src + alen), this.meta.subarray(META.dst, META.dst + alen), this.payloadView);
     try {
       if (opts.device !== undefined) this.sock.bindDevice(opts.device);
       if (opts.bindAddress !== undefined) this.sock.bindAddress(addrBytes(opts.bindAddress, this.family, 'bindAddress'), this.ifindex);
@@ -138,42 +151,38 @@ export class VrrpSocket {
 
   private decode(len: number): VrrpPacket | null {
     const m = this.meta;
-    const alen = this.family === 4 ? 4 : 16;
-    const srcBytes = m.subarray(META.src, META.src + alen);
-    const dstKnown = m[META.dstFamily] !== 0;
-    const dstBytes = m.subarray(META.dst, META.dst + alen);
+    const rx = this.rx;
     let ttl = m.readInt32LE(META.ttl);
     let tos = m.readInt32LE(META.tclass);
-    let payload = this.recv.subarray(0, len);
-    let ipv4: ReceivedIpv4Header | undefined;
+    let start = 0;
     if (this.family === 4) {
-      const ihl = len > 0 ? (this.recv[0]! & 0x0f) * 4 : 0;
+      const r = this.recv;
+      const ihl = len > 0 ? (r[0]! & 0x0f) * 4 : 0;
       if (len < 20 || ihl < 20 || ihl > len) return null; // the kernel never delivers these; be safe
-      ipv4 = {
-        headerLength: ihl,
-        tos: this.recv[1]!,
-        totalLength: this.recv.readUInt16BE(2),
-        id: this.recv.readUInt16BE(4),
-        ttl: this.recv[8]!,
-        protocol: this.recv[9]!,
-      };
-      payload = this.recv.subarray(ihl, len);
-      if (ttl < 0) ttl = ipv4.ttl;
-      tos = ipv4.tos;
+      const h = this.rxIpv4;
+      h.headerLength = ihl;
+      h.tos = r[1]!;
+      h.totalLength = r.readUInt16BE(2);
+      h.id = r.readUInt16BE(4);
+      h.ttl = r[8]!;
+      h.protocol = r[9]!;
+      rx.ipv4 = h;
+      start = ihl;
+      if (ttl < 0) ttl = h.ttl;
+      tos = h.tos;
     }
-    return {
-      family: this.family,
-      payload,
-      src: formatIp(srcBytes),
-      srcBytes,
-      dst: dstKnown ? formatIp(dstBytes) : '',
-      dstBytes,
-      ifindex: m.readInt32LE(META.ifindex),
-      ttl,
-      tos,
-      ...(ipv4 ? { ipv4 } : {}),
-      truncated: (m[META.flags]! & 1) !== 0,
-    };
+    if (start !== this.payloadStart || len !== this.payloadEnd) {
+      this.payloadView = this.recv.subarray(start, len);
+      this.payloadStart = start;
+      this.payloadEnd = len;
+    }
+    rx.payload = this.payloadView;
+    rx.dstKnown = m[META.dstFamily] !== 0;
+    rx.ifindex = m.readInt32LE(META.ifindex);
+    rx.ttl = ttl;
+    rx.tos = tos;
+    rx.truncated = (m[META.flags]! & 1) !== 0;
+    return rx;
   }
 
   /** Joins a multicast group (default the VRRP group) on an interface (default this socket's). */
@@ -251,4 +260,66 @@ export class VrrpSocket {
     this.closed = true;
     this.sock.close();
   }
+}
+
+/**
+ * An IPv4 raw socket with IP_HDRINCL: the caller builds the whole packet (IPv4 header, AH, VRRP),
+ * as keepalived does for VRRPv2 with AH (its ICV covers the IP header, so the header must be
+ * exactly what the ICV was computed over). The kernel fills only the header checksum (raw(7)).
+ * Its protocol is AH, so it never sees the plain VRRP traffic; it only sends.
+ */
+export class HeaderIncludedSocket {
+  private readonly sock: NativeSocket;
+
+  constructor(protocol: number, ifname: string, ifindex: number) {
+    const c = native.constants;
+    this.sock = new native.NativeSocket(c.KIND_VRRP4, protocol, 0);
+    try {
+      this.sock.bindDevice(ifname);
+      this.sock.setMulticastInterface(ifindex);
+      this.sock.setIntOption(c.IPPROTO_IP, c.IP_HDRINCL, 1);
+    } catch (e) {
+      this.sock.close();
+      throw e;
+    }
+  }
+
+  /** A destination; the header carries the source, and the device binding picks the interface (no IP_PKTINFO). */
+  target(dst: string): SendTarget {
+    return { dst: addrBytes(dst, 4, 'destination'), ifindex: 0, src: null };
+  }
+
+  /** Sends `length` bytes of a whole IPv4 packet; returns the bytes sent or -errno. */
+  trySend(buf: Uint8Array, length: number, to: SendTarget): number {
+    return this.sock.send(buf, length, to.dst, to.ifindex, to.src);
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type MutableIpv4Header = Mutable<ReceivedIpv4Header>;
+type RxPacket = Mutable<Omit<VrrpPacket, 'src' | 'dst' | 'ipv4'>> & { readonly src: string; readonly dst: string; ipv4?: ReceivedIpv4Header };
+
+/** The reused packet object: addresses are formatted only when read (own enumerable getters, so `{ ...p }` copies them). */
+function rxPacket(family: 4 | 6, srcBytes: Buffer, dstBytes: Buffer, payload: Buffer): RxPacket {
+  return {
+    family,
+    payload,
+    srcBytes,
+    dstBytes,
+    dstKnown: false,
+    get src(): string {
+      return formatIp(srcBytes);
+    },
+    get dst(): string {
+      return this.dstKnown ? formatIp(dstBytes) : '';
+    },
+    ifindex: 0,
+    ttl: -1,
+    tos: -1,
+    truncated: false,
+  };
 }

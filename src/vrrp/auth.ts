@@ -1,5 +1,11 @@
 // VRRPv2 authentication (RFC 2338 §5.3.6 / §10): simple password (PASS) and IPsec AH with HMAC-MD5-96 as keepalived builds it. Pure.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+/**
+ * node:crypto, loaded at the first PASS or AH check: an instance without authentication never needs
+ * OpenSSL, and loading it costs the VRRP process about 2 MB resident.
+ */
+function crypto(): typeof import('node:crypto') {
+  return require('node:crypto') as typeof import('node:crypto');
+}
 
 /** Auth Type field values (RFC 2338 §5.3.6). */
 export const AUTH_NONE = 0;
@@ -44,7 +50,7 @@ export function authKey(secret: string | Uint8Array): Uint8Array {
 /** Constant-time comparison of two byte strings of the same length (false when lengths differ). */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  return timingSafeEqual(a, b);
+  return crypto().timingSafeEqual(a, b);
 }
 
 /** A config value for logs and dumps: never the secret itself. */
@@ -68,7 +74,7 @@ export function computeAhIcv(key: Uint8Array, ipHeader: Uint8Array, ah: Uint8Arr
   if (unicast) ip[8] = 0; // TTL: keepalived zeroes it only for unicast peers
   const ahz = Buffer.from(ah.subarray(0, AH_HEADER_LEN));
   ahz.fill(0, 12, 24);
-  return createHmac('md5', key).update(ip).update(ahz).update(vrrp).digest().subarray(0, AH_ICV_LEN);
+  return crypto().createHmac('md5', key).update(ip).update(ahz).update(vrrp).digest().subarray(0, AH_ICV_LEN);
 }
 
 /**

@@ -20,7 +20,7 @@ import { VrrpIo } from './io';
 import { LinkMonitor, linkUsable, Rtnl, type AddrInfo, type LinkInfo } from './rtnl';
 import { clearDrops } from './stats';
 import { VipSet } from './vip';
-import { ensureVmac, parseMac, removeVmac, virtualMac, vmacName } from './vmac';
+import { ensureVmac, parseMac, removeVmac, virtualMac, vmacLinkLocal, vmacName } from './vmac';
 
 /** What the driver needs from its host (the worker's subsystem, the standalone runner or a test). */
 export interface DriverOptions {
@@ -135,6 +135,12 @@ export class VrrpDriver {
   }
 
   private ifindexOf = (name: string): number => this.links.get(name)?.ifindex ?? 0;
+
+  private linkOf = (name: string): { ifindex: number; mac: Uint8Array } | null => this.links.get(name) ?? null;
+
+  /** A VMAC of ours (keepalived is_ours): one we created, or an instance's (garp_extra_if). */
+  private isOurVmac = (name: string): boolean =>
+    this.vmacsCreated.has(name) || [...this.instances.values()].some((i) => i.env.vmac?.ifname === name);
 
   private async refreshLinks(): Promise<void> {
     this.links.clear();
@@ -332,6 +338,17 @@ export class VrrpDriver {
     }
     const fam = ic.family;
     let primary: Uint8Array | null = ic.srcIp && ic.srcIp.family === fam ? ic.srcIp.bytes : null;
+    // IPv6 adverts sent from the VMAC: it carries the link-local they leave from (vmac.ts vmacLinkLocal).
+    let vmacLl: Uint8Array | null = null;
+    if (ic.vmac && fam === 6 && !ic.vmacXmitBase) {
+      try {
+        vmacLl = vmacLinkLocal(primary, link, addrs);
+      } catch (e) {
+        this.log.error(`(${ic.name}) ${(e as Error).message}: instance not started`);
+        return null;
+      }
+      primary ??= vmacLl;
+    }
     if (!primary) {
       const mine = addrs.filter((a) => a.ifindex === link.ifindex && a.family === fam);
       const pick = fam === 4 ? mine[0] : mine.find((a) => a.scope === 253) ?? mine[0];
@@ -345,11 +362,17 @@ export class VrrpDriver {
     if (ic.vmac) {
       const name = ic.vmac.ifname ?? vmacName(ic.vrid);
       const mac = (ic.vmac.mac ? parseMac(ic.vmac.mac) : null) ?? virtualMac(fam, ic.vrid);
-      const existed = this.links.has(name);
-      const l = await ensureVmac(this.rtnl, this.log, name, link, mac);
-      if (!existed) this.vmacsCreated.set(name, l.ifindex);
-      this.links.set(name, l);
-      vmac = { ifname: name, ifindex: l.ifindex, mac: l.mac.length === 6 ? l.mac : mac };
+      const ipv6 = fam === 6 || ic.excludedVips.some((v) => v.family === 6);
+      let r: Awaited<ReturnType<typeof ensureVmac>>;
+      try {
+        r = await ensureVmac(this.rtnl, this.log, { name, parent: link, mac, ipv6, linkLocal: vmacLl });
+      } catch (e) {
+        this.log.error(`(${ic.name}) ${(e as Error).message}: instance not started`);
+        return null;
+      }
+      if (r.created) this.vmacsCreated.set(name, r.link.ifindex);
+      this.links.set(name, r.link);
+      vmac = { ifname: name, ifindex: r.link.ifindex, mac: r.link.mac.length === 6 ? r.link.mac : mac };
     }
     const mcast: Uint8Array = ic.mcastDstIp.family === fam ? ic.mcastDstIp.bytes : bytesOf(fam === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6);
     const env: InstanceEnv = {
@@ -364,6 +387,8 @@ export class VrrpDriver {
       onMasterSeen: this.onMasterSeen,
       onPriorityChanged: (i, p) => this.notifier.priorityChanged(i.cfg, i.state.state, p),
       onMasterRxLowerPri: (i, p) => this.notifier.masterRxLowerPri(i.cfg, p),
+      linkOf: this.linkOf,
+      isOurs: this.isOurVmac,
     };
     const inst = new Instance(ic, env, deps);
     inst.onTransition((e) => this.onInstanceTransition(inst, e));

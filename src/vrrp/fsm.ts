@@ -7,8 +7,8 @@ import { Micros, adverIntToMicros, masterDownInterval, skewTime, DEFAULT_DOWN_TI
 export type VrrpStateName = 'init' | 'backup' | 'master' | 'fault';
 
 /** Timers the driver runs for an instance; deadlines are absolute {@link Micros}. */
-export type TimerName = 'masterDown' | 'advert' | 'garpDelay' | 'garpRefresh';
-const ALL_TIMERS: readonly TimerName[] = ['masterDown', 'advert', 'garpDelay', 'garpRefresh'];
+export type TimerName = 'masterDown' | 'advert' | 'garpDelay' | 'garpRefresh' | 'garpExtra';
+const ALL_TIMERS: readonly TimerName[] = ['masterDown', 'advert', 'garpDelay', 'garpRefresh', 'garpExtra'];
 
 /** RFC 5798 §6.1: the priority of the IPvX address owner. */
 export const PRIORITY_OWNER = 255;
@@ -76,6 +76,13 @@ export interface InstanceConfig {
    * we are address owner"), so the two-owners rule below never runs.
    */
   readonly ownerIgnoreAdverts?: boolean;
+  /**
+   * `garp_extra_if` (or global `vrrp_garp_extra_if`): while MASTER, every this many µs one
+   * GARP/NA per interface carrying VIPs other than the instance's own (the driver works out which,
+   * and leaves this 0 when there is none: keepalived vrrp_complete_instance disables it then).
+   * The first goes out one interval after becoming master. 0 or absent: off.
+   */
+  readonly garpExtraInterval?: Micros;
 }
 
 /** Why a transition happened. */
@@ -174,6 +181,8 @@ export type VrrpAction =
   | { readonly type: 'removeVips' }
   /** Gratuitous ARP for IPv4 VIPs and unsolicited NA for IPv6 VIPs, `repeat` per address. */
   | { readonly type: 'sendGratuitous'; readonly repeat: number }
+  /** `garp_extra_if`: one GARP/NA on each extra VIP interface (keepalived vrrp_send_vmac_update). */
+  | { readonly type: 'sendGratuitousExtra' }
   | { readonly type: 'notify'; readonly transition: Transition }
   /** keepalived `notify_master_rx_lower_pri`. */
   | { readonly type: 'masterRxLowerPriority'; readonly priority: number; readonly src: Uint8Array }
@@ -196,7 +205,7 @@ export interface StepResult {
   readonly actions: readonly VrrpAction[];
 }
 
-const NO_TIMERS: VrrpState['timers'] = { masterDown: null, advert: null, garpDelay: null, garpRefresh: null };
+const NO_TIMERS: VrrpState['timers'] = { masterDown: null, advert: null, garpDelay: null, garpRefresh: null, garpExtra: null };
 
 /** A fresh instance in INIT. */
 export function initialState(config: InstanceConfig): VrrpState {
@@ -236,13 +245,15 @@ interface Draft {
 function withTimer(t: VrrpState['timers'], timer: TimerName, at: Micros | null): VrrpState['timers'] {
   switch (timer) {
     case 'masterDown':
-      return { masterDown: at, advert: t.advert, garpDelay: t.garpDelay, garpRefresh: t.garpRefresh };
+      return { masterDown: at, advert: t.advert, garpDelay: t.garpDelay, garpRefresh: t.garpRefresh, garpExtra: t.garpExtra };
     case 'advert':
-      return { masterDown: t.masterDown, advert: at, garpDelay: t.garpDelay, garpRefresh: t.garpRefresh };
+      return { masterDown: t.masterDown, advert: at, garpDelay: t.garpDelay, garpRefresh: t.garpRefresh, garpExtra: t.garpExtra };
     case 'garpDelay':
-      return { masterDown: t.masterDown, advert: t.advert, garpDelay: at, garpRefresh: t.garpRefresh };
+      return { masterDown: t.masterDown, advert: t.advert, garpDelay: at, garpRefresh: t.garpRefresh, garpExtra: t.garpExtra };
     case 'garpRefresh':
-      return { masterDown: t.masterDown, advert: t.advert, garpDelay: t.garpDelay, garpRefresh: at };
+      return { masterDown: t.masterDown, advert: t.advert, garpDelay: t.garpDelay, garpRefresh: at, garpExtra: t.garpExtra };
+    case 'garpExtra':
+      return { masterDown: t.masterDown, advert: t.advert, garpDelay: t.garpDelay, garpRefresh: t.garpRefresh, garpExtra: at };
   }
 }
 
@@ -288,12 +299,15 @@ function becomeMaster(d: Draft, reason: TransitionReason): void {
   arm(d, 'advert', d.now + cfg.advertInterval);
   if (g.masterDelay > 0 && g.masterRepeat > 0) arm(d, 'garpDelay', d.now + g.masterDelay);
   if (g.masterRefresh > 0) arm(d, 'garpRefresh', d.now + g.masterRefresh);
+  // keepalived vrrp_state_become_master: vmac_garp_timer = now + vmac_garp_intvl.
+  if ((cfg.garpExtraInterval ?? 0) > 0) arm(d, 'garpExtra', d.now + cfg.garpExtraInterval!);
 }
 
 function leaveMasterCleanup(d: Draft): void {
   cancel(d, 'advert');
   cancel(d, 'garpDelay');
   cancel(d, 'garpRefresh');
+  cancel(d, 'garpExtra');
   if (d.s.vipsSet) {
     d.actions.push({ type: 'removeVips' });
     d.s = { ...d.s, vipsSet: false };
@@ -355,18 +369,37 @@ function onAdvertBackup(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): v
   if (!accept) {
     // RFC 5798 §6.4.2: "Preempt_Mode is True and the Priority in the ADVERTISEMENT is less than the local Priority ... Discard".
     // keepalived still records the sender ("We still want to record the master's address").
-    d.s = { ...d.s, masterAddress: ev.src };
+    const masterAddress = keptAddress(d.s.masterAddress, ev.src);
+    if (masterAddress !== d.s.masterAddress) d.s = { ...d.s, masterAddress };
     d.actions.push({ type: 'discard', reason: 'lower-priority-preempt' });
     return;
   }
-  if (!lower && cfg.preemptDelay > 0) d.s = { ...d.s, preemptUntil: null };
   // RFC 5798 §6.4.2 (v3): "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT,
   // Recompute the Skew_Time, Recompute the Master_Down_Interval, Reset the Master_Down_Timer".
-  if (cfg.version === 3) d.s = { ...d.s, masterAdverInterval: adverIntToMicros(3, ev.maxAdverInt) };
   // keepalived: "We might have been held in backup by a sync group ... Now we have received
   // a[n advert], we want to be in BACKUP state" (wantstate = BACKUP).
-  d.s = { ...d.s, masterAddress: ev.src, masterPriority: ev.priority, wantMaster: false };
-  arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
+  // One new state for all of it (the steady backup path: one advert per interval per instance).
+  const s = d.s;
+  const masterAdverInterval = cfg.version === 3 ? adverIntToMicros(3, ev.maxAdverInt) : s.masterAdverInterval;
+  const at = d.now + masterDownInterval(cfg.version, s.effectivePriority, masterAdverInterval, cfg.downTimerAdverts ?? DEFAULT_DOWN_TIMER_ADVERTS);
+  d.s = {
+    ...s,
+    masterAdverInterval,
+    masterAddress: keptAddress(s.masterAddress, ev.src),
+    masterPriority: ev.priority,
+    wantMaster: false,
+    preemptUntil: !lower && cfg.preemptDelay > 0 ? null : s.preemptUntil,
+    timers: withTimer(s.timers, 'masterDown', at),
+  };
+  d.actions.push({ type: 'armTimer', timer: 'masterDown', at });
+}
+
+/**
+ * The master address to keep: the one held when the bytes are the same, else a copy (`src` may be
+ * a view into a receive buffer that the next packet overwrites).
+ */
+function keptAddress(held: Uint8Array | null, src: Uint8Array): Uint8Array {
+  return held !== null && sameAddress(held, src) ? held : Uint8Array.prototype.slice.call(src) as Uint8Array;
 }
 
 function yieldToSender(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>, reason: TransitionReason): void {
@@ -376,7 +409,7 @@ function yieldToSender(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>, rea
   d.s = {
     ...d.s,
     masterAdverInterval: cfg.version === 3 ? adverIntToMicros(3, ev.maxAdverInt) : cfg.advertInterval,
-    masterAddress: ev.src, masterPriority: ev.priority, preemptUntil: null,
+    masterAddress: keptAddress(d.s.masterAddress, ev.src), masterPriority: ev.priority, preemptUntil: null,
   };
   arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
 }
@@ -436,10 +469,12 @@ function onAdvertMaster(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): b
 function onTimer(d: Draft, timer: TimerName): void {
   // Ignore a timer the state does not have armed (a late callback from a cancelled timer).
   if (d.s.timers[timer] === null) return;
-  d.s = { ...d.s, timers: withTimer(d.s.timers, timer, null) };
   const st = d.s.state;
+  // A timer that fires is disarmed, unless it is re-armed at once (arm() replaces its deadline: one new
+  // state per advert on the master's steady path, not two).
   switch (timer) {
     case 'masterDown':
+      disarmFired(d, timer);
       // RFC 5798 §6.4.2: "If the Master_Down_Timer fires, then: ... Transition to the Master state".
       if (st === 'backup') becomeMaster(d, 'master-down-timer');
       return;
@@ -447,9 +482,12 @@ function onTimer(d: Draft, timer: TimerName): void {
       if (st === 'master') {
         d.actions.push({ type: 'sendAdvert', priority: d.s.effectivePriority });
         arm(d, 'advert', d.now + d.s.config.advertInterval);
+      } else {
+        disarmFired(d, timer);
       }
       return;
     case 'garpDelay':
+      disarmFired(d, timer);
       if (st === 'master') d.actions.push({ type: 'sendGratuitous', repeat: garpOf(d.s).masterRepeat });
       return;
     case 'garpRefresh':
@@ -457,9 +495,27 @@ function onTimer(d: Draft, timer: TimerName): void {
         const g = garpOf(d.s);
         d.actions.push({ type: 'sendGratuitous', repeat: g.masterRefreshRepeat });
         arm(d, 'garpRefresh', d.now + g.masterRefresh);
+      } else {
+        disarmFired(d, timer);
       }
       return;
+    case 'garpExtra': {
+      // keepalived vrrp_state_master_tx: vrrp_send_vmac_update, then vmac_garp_timer = now + interval.
+      const every = d.s.config.garpExtraInterval ?? 0;
+      if (st === 'master' && every > 0) {
+        d.actions.push({ type: 'sendGratuitousExtra' });
+        arm(d, 'garpExtra', d.now + every);
+      } else {
+        disarmFired(d, timer);
+      }
+      return;
+    }
   }
+}
+
+/** The state forgets a timer that fired (no action: the driver's one-shot is spent). */
+function disarmFired(d: Draft, timer: TimerName): void {
+  d.s = { ...d.s, timers: withTimer(d.s.timers, timer, null) };
 }
 
 function onAdvert(d: Draft, ev: Extract<VrrpEvent, { type: 'advert' }>): void {

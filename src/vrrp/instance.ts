@@ -9,11 +9,12 @@ import { IPPROTO_AH, IPPROTO_VRRP, IPV4_HEADER_LEN } from '../net/ipv4';
 import type { SendTarget, VrrpPacket } from '../sys/vrrp-socket';
 import { authKey, nextAhSequence, type AuthConfig } from './auth';
 import { initialState, step, type DiscardReason, type InstanceConfig, type TimerName, type Transition, type VrrpAction, type VrrpState } from './fsm';
-import { GarpSender, type PacketSocketPool } from './garp';
+import { GarpSender, type GarpTarget, type PacketSocketPool } from './garp';
+import { garpExtraTargets } from './garp-extra';
 import type { AdvertSender, VrrpIo } from './io';
 import {
-  advertLength, decodeAdvert, decodeIpv4Advert, encodeAdvertInto, encodeIpv4Advert, VrrpDecodeError, VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6,
-  type Advert, type VrrpFamily, type VrrpVersion,
+  advertHasAddress, advertLength, decodeAdvertView, decodeIpv4AdvertView, encodeAdvertInto, encodeIpv4Advert, newAdvertView, VrrpDecodeError,
+  VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6, type AdvertView, type VrrpFamily, type VrrpVersion,
 } from './packet';
 import { newInstanceStats, clearInstanceStats, type InstanceStats } from './stats';
 import { microsToAdverInt, type Micros } from './timers';
@@ -75,6 +76,13 @@ export interface InstanceDeps {
   readonly onMasterRxLowerPri?: (inst: Instance, priority: number) => void;
   /** Runs the protocol timers (default: the process-wide one). */
   readonly scheduler?: DeadlineScheduler;
+  /**
+   * An interface's index and MAC (null: unknown). With it GARP/NA for each VIP go out on the VIP's own
+   * interface with that interface's MAC (keepalived send_arp); without it, on the instance's.
+   */
+  readonly linkOf?: (ifname: string) => { readonly ifindex: number; readonly mac: Uint8Array } | null;
+  /** Whether an interface is a VMAC of ours (garp_extra_if without `all` only announces on those). */
+  readonly isOurs?: (ifname: string) => boolean;
 }
 
 /** Mutable advert fields reused for every send (no allocation on the advert path). */
@@ -104,13 +112,16 @@ interface RxContext {
   unicastChecksumCompat: boolean;
 }
 
-const TIMERS: readonly TimerName[] = ['masterDown', 'advert', 'garpDelay', 'garpRefresh'];
+const NO_ADDRESS = new Uint8Array(0);
+
+const TIMERS: readonly TimerName[] = ['masterDown', 'advert', 'garpDelay', 'garpRefresh', 'garpExtra'];
 /** How early (µs) an advert may be sent to share a wake-up with other instances' adverts. */
 const ADVERT_EARLY_US = 1000;
 /** Timer events are immutable: one per timer, not one per expiry. */
 const TIMER_EVENTS = {
   masterDown: { type: 'timer', timer: 'masterDown' }, advert: { type: 'timer', timer: 'advert' },
   garpDelay: { type: 'timer', timer: 'garpDelay' }, garpRefresh: { type: 'timer', timer: 'garpRefresh' },
+  garpExtra: { type: 'timer', timer: 'garpExtra' },
 } as const satisfies Record<TimerName, { type: 'timer'; timer: TimerName }>;
 
 /** Every address the instance installs as master: virtual_ipaddress then virtual_ipaddress_excluded. */
@@ -123,8 +134,8 @@ function advertAddresses(cfg: VrrpInstance): VirtualAddress[] {
   return cfg.vips.filter((v) => v.family === cfg.family);
 }
 
-/** Maps the model to what the state machine needs. */
-export function fsmConfig(cfg: VrrpInstance, primary: Uint8Array): InstanceConfig {
+/** Maps the model to what the state machine needs (`garpExtraInterval`: 0 unless garp_extra_if has interfaces to serve). */
+export function fsmConfig(cfg: VrrpInstance, primary: Uint8Array, garpExtraInterval = 0): InstanceConfig {
   return {
     name: cfg.name,
     version: cfg.version,
@@ -139,6 +150,8 @@ export function fsmConfig(cfg: VrrpInstance, primary: Uint8Array): InstanceConfi
     higherPrioSendAdvert: cfg.higherPrioSendAdvert,
     downTimerAdverts: cfg.downTimerAdverts,
     skipCheckAdvAddr: cfg.skipCheckAdvAddr,
+    ownerIgnoreAdverts: cfg.ownerIgnoreAdverts,
+    garpExtraInterval,
     garp: {
       masterDelay: cfg.garp.masterDelayUs,
       masterRepeat: cfg.garp.masterRepeat,
@@ -189,11 +202,21 @@ export class Instance {
   private basePriority: number;
   /** Why the advert being stepped does not match our address list (for the log line if the FSM discards it). */
   private rxMismatch: string | null = null;
-  /** Source of the advert being stepped, for log lines. */
-  private rxSrc = '';
+  /** Source of the advert being stepped (a view into the receive buffer, valid during the step), for log lines. */
+  private rxSrc: Uint8Array | null = null;
+  /** Reused for every received packet: the decoded advert and the event given to the state machine. */
+  private readonly rxView: AdvertView = newAdvertView();
+  private readonly rxEvent: { type: 'advert'; priority: number; maxAdverInt: number; src: Uint8Array; addressesMatch: boolean } = {
+    type: 'advert', priority: 0, maxAdverInt: 0, src: NO_ADDRESS, addressesMatch: true,
+  };
   /** `garp_lower_prio_delay` bursts queued (never cancelled by the FSM; cleared on stop). */
   private readonly laterGarps = new Set<NodeJS.Timeout>();
   private garp: GarpSender | null = null;
+  /** garp_extra_if: one frame per extra interface (null when off), sent every {@link garpExtraUs}. */
+  private garpExtra: GarpSender | null = null;
+  private garpExtraUs = 0;
+  /** "Dropping packet(s) ... since we are address owner" is logged once per start. */
+  private ownerDropLogged = false;
   private linkFault = false;
   private track: TrackState = { fault: false, priorityDelta: 0 };
   /** Set by the sync group: another member (or the group) is in FAULT. */
@@ -239,6 +262,7 @@ export class Instance {
       advert: new TimerSlot(() => this.onTimer('advert'), ADVERT_EARLY_US),
       garpDelay: new TimerSlot(() => this.onTimer('garpDelay')),
       garpRefresh: new TimerSlot(() => this.onTimer('garpRefresh')),
+      garpExtra: new TimerSlot(() => this.onTimer('garpExtra')),
     };
   }
 
@@ -271,7 +295,9 @@ export class Instance {
     const fam = cfg.family;
     const unicast = this.peers.length > 0;
     const group = unicast ? null : this.env.mcastGroup ?? (fam === 4 ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6);
-    this.deps.io.register(fam, this.env.ifname, this.env.ifindex, cfg.vrid ?? 0, this, group ? formatIp(group) : null, this.protocol);
+    // Adverts are heard where they are sent (keepalived): with use_vmac on the VMAC, since a private-mode
+    // macvlan takes the frames whose source is its own MAC, i.e. the other routers' adverts.
+    this.deps.io.register(fam, this.sendIf.ifname, this.sendIf.ifindex, cfg.vrid ?? 0, this, group ? formatIp(group) : null, this.protocol);
     this.registered = true;
     const out = this.sendIf;
     this.sender = this.deps.io.acquireSender(fam, out.ifname, out.ifindex, this.sendTtl, this.headerIncluded);
@@ -284,6 +310,7 @@ export class Instance {
       });
     }
     this.garp = this.newGarp(cfg);
+    this.setGarpExtra(cfg);
     this.running = true;
     this.linkFault = !linkUp;
     // keepalived removes VIPs left over from a previous run before starting ("(VI_1) removing VIPs.").
@@ -307,13 +334,48 @@ export class Instance {
   }
 
   private newGarp(cfg: VrrpInstance): GarpSender {
-    const garpMac = this.env.vmac ? this.env.vmac.mac : this.env.mac;
-    const garpIf = this.env.vmac ? this.env.vmac.ifindex : this.env.ifindex;
-    return new GarpSender(
-      this.deps.pool,
-      installedVips(cfg).map((v) => ({ ifindex: garpIf, mac: garpMac, family: v.family, address: v.address.bytes })),
-      this.env.garpIntervalUs, this.env.gnaIntervalUs,
-    );
+    const targets: GarpTarget[] = [];
+    for (const v of installedVips(cfg)) {
+      const t = this.garpTargetOf(v, this.vipIfname(v));
+      if (t) targets.push(t);
+    }
+    return new GarpSender(this.deps.pool, targets, this.env.garpIntervalUs, this.env.gnaIntervalUs);
+  }
+
+  // ---- garp_extra_if (keepalived vmac_garp_intvl) ----
+
+  /** The interface a VIP is installed on (null: the instance's, when the driver gives no link lookup). */
+  private vipIfname(v: VirtualAddress): string | null {
+    return this.deps.linkOf ? this.deps.vips.ifnameOf(v, this.env.vmac?.ifname ?? null) : null;
+  }
+
+  /** A VIP's GARP/NA source: its interface and that interface's MAC; null when the interface is unknown. */
+  private garpTargetOf(v: VirtualAddress, ifname: string | null): GarpTarget | null {
+    const base = this.env.vmac ?? this.env;
+    const l = ifname === null ? base : this.deps.linkOf?.(ifname) ?? null;
+    if (!l || l.mac.length !== 6) return null;
+    return { ifindex: l.ifindex, mac: l.mac, family: v.family, address: v.address.bytes };
+  }
+
+  /** (Re)builds the garp_extra_if frames and gives the state machine their interval (0: none to send). */
+  private setGarpExtra(cfg: VrrpInstance): void {
+    this.garpExtra?.close();
+    this.garpExtra = null;
+    const x = cfg.garpExtraIf;
+    const targets: GarpTarget[] = [];
+    if (x && x.intervalUs > 0 && this.deps.linkOf) {
+      const chosen = garpExtraTargets(installedVips(cfg), {
+        ownIf: this.env.vmac?.ifname ?? this.env.ifname, xmitBase: cfg.vmacXmitBase, all: x.all,
+        ifnameOf: (v) => this.vipIfname(v)!, isOurs: this.deps.isOurs ?? (() => false),
+      });
+      for (const c of chosen) {
+        const t = this.garpTargetOf(c.vip, c.ifname);
+        if (t) targets.push(t);
+      }
+    }
+    if (targets.length > 0) this.garpExtra = new GarpSender(this.deps.pool, targets, this.env.garpIntervalUs, this.env.gnaIntervalUs);
+    this.garpExtraUs = targets.length > 0 ? x!.intervalUs : 0;
+    this.s = { ...this.s, config: fsmConfig(cfg, this.env.primary, this.garpExtraUs) };
   }
 
   private startMachine(): void {
@@ -390,17 +452,20 @@ export class Instance {
     this.apply(step(this.s, { type: now ? 'fault' : 'faultCleared' }, nowMicros()));
   }
 
-  /** A packet for our VRID arrived (called by {@link VrrpIo}). */
+  /**
+   * A packet for our VRID arrived (called by {@link VrrpIo}). The steady path allocates nothing but
+   * the state machine's next state: the packet, the decoded view and the event are reused.
+   */
   onPacket(p: VrrpPacket): void {
     if (!this.running) return;
     const rx = this.rx;
     rx.src = p.srcBytes;
-    rx.dst = p.dst === '' ? (this.env.mcastGroup ?? VRRP_MCAST_GROUP4) : p.dstBytes;
-    if (p.ttl >= 0) rx.ttl = p.ttl;
-    else delete rx.ttl;
-    let adv: Advert;
+    rx.dst = p.dstKnown ? p.dstBytes : (this.env.mcastGroup ?? VRRP_MCAST_GROUP4);
+    rx.ttl = p.ttl >= 0 ? p.ttl : undefined;
+    const adv = this.rxView;
     try {
-      adv = this.ah ? this.decodeAh(p) : decodeAdvert(p.payload, rx);
+      if (this.ah) this.decodeAh(p);
+      else decodeAdvertView(p.payload, rx, adv);
     } catch (e) {
       if (e instanceof VrrpDecodeError) {
         this.stats.drops[e.reason]++;
@@ -409,36 +474,62 @@ export class Instance {
       }
       throw e;
     }
-    if (this.ah && adv.ahSequence !== undefined && !this.acceptAhSequence(adv.ahSequence)) return;
-    if (this.peers.length > 0 && this.cfg.checkUnicastSrc && !this.peers.some((a) => ipEquals(a, p.srcBytes))) {
+    if (this.ah && adv.ahSequence >= 0 && !this.acceptAhSequence(adv.ahSequence)) return;
+    if (this.peers.length > 0 && this.cfg.checkUnicastSrc && !this.isPeer(p.srcBytes)) {
       this.stats.drops['unknown-peer']++;
       return;
     }
+    this.rxSrc = p.srcBytes;
+    if (adv.addrCount !== this.fields.addresses.length) {
+      // keepalived vrrp_in_chk refuses a wrong address count before anything else, in every state and
+      // whatever skip_check_adv_addr says (that option only skips the per-address comparison).
+      this.rxMismatch = `received an invalid ip number count ${adv.addrCount}, expected ${this.fields.addresses.length}!`;
+      this.countDiscard('address-mismatch');
+      this.rxMismatch = null;
+      this.rxSrc = null;
+      return;
+    }
     this.stats.advertRcvd++;
-    this.rxMismatch = this.addressMismatch(adv.addresses);
-    this.rxSrc = p.src;
+    this.rxMismatch = this.addressMismatch(adv);
     if (adv.priority === 0) {
       this.stats.priZeroRcvd++;
       if (this.s.state === 'backup') this.deps.log.info(`(${this.name}) Backup received priority 0 advertisement`);
     } else if (this.s.state === 'master' && adv.priority > this.s.effectivePriority && this.rxMismatch === null) {
       this.deps.log.info(`(${this.name}) Master received advert from ${p.src} with higher priority ${adv.priority}, ours ${this.s.effectivePriority}`);
     }
-    this.apply(step(this.s, {
-      type: 'advert', priority: adv.priority, maxAdverInt: adv.maxAdverInt, src: Uint8Array.from(p.srcBytes),
-      addressesMatch: this.rxMismatch === null,
-    }, nowMicros()));
-    this.rxMismatch = null;
+    const ev = this.rxEvent;
+    ev.priority = adv.priority;
+    ev.maxAdverInt = adv.maxAdverInt;
+    ev.src = p.srcBytes; // the FSM copies the address if it keeps it
+    ev.addressesMatch = this.rxMismatch === null;
+    try {
+      this.apply(step(this.s, ev, nowMicros()));
+    } finally {
+      this.rxMismatch = null;
+      this.rxSrc = null;
+      ev.src = NO_ADDRESS;
+    }
+  }
+
+  private isPeer(src: Uint8Array): boolean {
+    for (const a of this.peers) if (ipEquals(a, src)) return true;
+    return false;
+  }
+
+  /** The source of the advert being stepped, for log lines. */
+  private rxSrcText(): string {
+    return this.rxSrc ? formatIp(this.rxSrc) : '';
   }
 
   /**
    * VRRPv2 with AH: the socket returns the IP header too (the payload is a view just past it in
    * the socket's receive buffer), and the ICV covers it, so the whole packet is decoded.
    */
-  private decodeAh(p: VrrpPacket): Advert {
+  private decodeAh(p: VrrpPacket): void {
     const ihl = p.ipv4?.headerLength ?? 0;
     const pl = p.payload;
     if (ihl < IPV4_HEADER_LEN || pl.byteOffset < ihl) throw new VrrpDecodeError('bad-ip-header', 'IPv4 header not available for AH');
-    return decodeIpv4Advert(new Uint8Array(pl.buffer, pl.byteOffset - ihl, ihl + pl.length), this.rx);
+    decodeIpv4AdvertView(new Uint8Array(pl.buffer, pl.byteOffset - ihl, ihl + pl.length), this.rx, this.rxView);
   }
 
   /** keepalived vrrp_in_chk_ipsecah: anti-replay on the shared counter. */
@@ -455,14 +546,13 @@ export class Instance {
   }
 
   /**
-   * Null when the advert's address list equals ours (same count, every VIP present: keepalived
+   * Null when every VIP of ours is in the advert (its count was checked already: keepalived
    * vrrp_in_chk), else keepalived's log text for the mismatch.
    */
-  private addressMismatch(got: readonly Uint8Array[]): string | null {
+  private addressMismatch(got: AdvertView): string | null {
     const want = this.fields.addresses;
-    if (got.length !== want.length) return `received an invalid ip number count ${got.length}, expected ${want.length}!`;
     for (const w of want) {
-      if (!got.some((g) => ipEquals(g, w))) return `ip address associated with VRID ${this.fields.vrid} not present in MASTER advert : ${formatIp(w)}`;
+      if (!advertHasAddress(got, w)) return `ip address associated with VRID ${this.fields.vrid} not present in MASTER advert : ${formatIp(w)}`;
     }
     return null;
   }
@@ -529,10 +619,13 @@ export class Instance {
         case 'sendGratuitous':
           if (toMaster && this.garp) {
             for (const v of installedVips(this.cfg)) {
-              this.deps.log.info(`(${this.name}) Sending/queueing ${v.family === 4 ? 'gratuitous ARPs' : 'Unsolicited Neighbour Adverts'} on ${this.env.vmac?.ifname ?? this.env.ifname} for ${formatIp(v.address.bytes)}`);
+              this.deps.log.info(`(${this.name}) Sending/queueing ${v.family === 4 ? 'gratuitous ARPs' : 'Unsolicited Neighbour Adverts'} on ${this.vipIfname(v) ?? this.env.vmac?.ifname ?? this.env.ifname} for ${formatIp(v.address.bytes)}`);
             }
           }
           this.garp?.burst(a.repeat);
+          break;
+        case 'sendGratuitousExtra':
+          this.garpExtra?.burst(1);
           break;
         case 'notify':
           if (a.transition.to === 'master') {
@@ -575,10 +668,14 @@ export class Instance {
         break;
       case 'address-mismatch':
         d['addr-list']++;
-        this.deps.log.info(`(${this.name}) ${this.rxMismatch ?? 'address list mismatch'}${this.rxMismatch?.startsWith('received') ? ` (from ${this.rxSrc})` : ''}`);
+        this.deps.log.info(`(${this.name}) ${this.rxMismatch ?? 'address list mismatch'}${this.rxMismatch?.startsWith('received') ? ` (from ${this.rxSrcText()})` : ''}`);
         break;
       case 'owner-ignore-adverts':
         d['owner-ignore-adverts']++;
+        if (!this.ownerDropLogged) {
+          this.ownerDropLogged = true;
+          this.deps.log.info(`(${this.name}) Dropping packet(s) from ${this.rxSrcText()} since we are address owner`);
+        }
         break;
       case 'own-advert':
         d['own-advert']++;
@@ -717,7 +814,7 @@ export class Instance {
     const prev = this.cfg;
     this.current = next;
     this.basePriority = next.priority;
-    this.s = { ...this.s, config: fsmConfig(next, this.env.primary) };
+    this.s = { ...this.s, config: fsmConfig(next, this.env.primary, this.garpExtraUs) };
     const adv = advertAddresses(next).slice(0, 255);
     const need = advertLength(next.version, next.family, adv.length) + 64;
     if (need > this.buf.length) this.buf = Buffer.alloc(need);
@@ -729,6 +826,7 @@ export class Instance {
       this.garp?.close();
       this.garp = this.newGarp(next);
     }
+    if (canonicalOf([installedVips(prev), prev.garpExtraIf]) !== canonicalOf([installedVips(next), next.garpExtraIf])) this.setGarpExtra(next);
     if (!this.held) this.applyPriority();
     if (!this.s.vipsSet) return;
     const hadR = new Set(prev.routes.map(canonicalOf));
@@ -757,10 +855,12 @@ export class Instance {
   private release(): void {
     this.garp?.close();
     this.garp = null;
+    this.garpExtra?.close();
+    this.garpExtra = null;
     if (this.registered) {
       const unicast = this.peers.length > 0;
       const group = unicast ? null : this.env.mcastGroup ?? (this.cfg.family === 4 ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6);
-      this.deps.io.unregister(this.cfg.family, this.env.ifindex, this.cfg.vrid ?? 0, group ? formatIp(group) : null, this.protocol);
+      this.deps.io.unregister(this.cfg.family, this.sendIf.ifindex, this.cfg.vrid ?? 0, group ? formatIp(group) : null, this.protocol);
       this.registered = false;
     }
     if (this.sender) {

@@ -1,13 +1,8 @@
 // VRRP sockets per interface, family and IP protocol (112, or 51 for VRRPv2 with AH): receive -> route to the instance by VRID, count what nobody claims; shared send sockets.
 import { IPPROTO_AH, IPPROTO_VRRP } from '../net/ipv4';
-import { parseIp } from '../net/ip';
-import { native, type NativeSocket } from '../sys/native';
-import { VrrpSocket, type SendTarget, type VrrpPacket } from '../sys/vrrp-socket';
+import { HeaderIncludedSocket, VrrpSocket, type SendTarget, type VrrpPacket } from '../sys/vrrp-socket';
 import { AH_HEADER_LEN } from './auth';
 import { newDropCounters, type DropCounters, type DropReason } from './stats';
-
-/** linux/in.h: the caller supplies the IPv4 header (raw(7)). Not among the addon's constants; the value is ABI. */
-const IP_HDRINCL = 3;
 
 /** What an instance sends its adverts through. */
 export interface AdvertSender {
@@ -16,44 +11,6 @@ export interface AdvertSender {
   /** Sends `length` bytes; returns the bytes sent or -errno. */
   trySend(buf: Uint8Array, length: number, to: SendTarget): number;
   close(): void;
-}
-
-/**
- * An IPv4 raw socket with IP_HDRINCL: the caller builds the whole packet (IPv4 header, AH, VRRP),
- * as keepalived does for VRRPv2 with AH (its ICV covers the IP header, so the header must be
- * exactly what the ICV was computed over). The kernel fills only the header checksum (raw(7)).
- * The socket's protocol is AH, so it never sees the plain VRRP traffic.
- */
-class HeaderIncludedSender implements AdvertSender {
-  private readonly sock: NativeSocket;
-
-  constructor(protocol: number, ifname: string, ifindex: number) {
-    const c = native.constants;
-    this.sock = new native.NativeSocket(c.KIND_VRRP4, protocol, 0);
-    try {
-      this.sock.bindDevice(ifname);
-      this.sock.setMulticastInterface(ifindex);
-      this.sock.setIntOption(c.IPPROTO_IP, IP_HDRINCL, 1);
-    } catch (e) {
-      this.sock.close();
-      throw e;
-    }
-  }
-
-  target(dst: string): SendTarget {
-    const a = parseIp(dst);
-    if (!a || a.family !== 4) throw new TypeError(`destination '${dst}' is not an IPv4 address`);
-    // The header carries the source; no IP_PKTINFO (the device binding picks the interface).
-    return { dst: Buffer.from(a.bytes), ifindex: 0, src: null };
-  }
-
-  trySend(buf: Uint8Array, length: number, to: SendTarget): number {
-    return this.sock.send(buf, length, to.dst, to.ifindex, to.src);
-  }
-
-  close(): void {
-    this.sock.close();
-  }
 }
 
 /** What an instance registers to hear its adverts. */
@@ -156,7 +113,7 @@ export class VrrpIo {
     if (!e) {
       // Never read: the kernel drops what overflows its (small) queue.
       const sock: AdvertSender = headerIncluded && family === 4
-        ? new HeaderIncludedSender(headerIncluded.protocol, ifname, ifindex)
+        ? new HeaderIncludedSocket(headerIncluded.protocol, ifname, ifindex)
         : new VrrpSocket({ family, device: ifname, ifindex, ...(ttl !== undefined ? { ttl } : {}), recvBufferSize: 16 });
       e = { sock, refs: 0 };
       this.send.set(k, e);

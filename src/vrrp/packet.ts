@@ -134,7 +134,7 @@ export interface EncodeOptions {
   readonly checksumDst?: Uint8Array;
 }
 
-function addrLen(family: VrrpFamily): number {
+function addrLen(family: VrrpFamily): 4 | 16 {
   return family === 4 ? 4 : 16;
 }
 
@@ -247,6 +247,66 @@ function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
  * never anything else for any input bytes. VRID, priority and interval are left to the state machine.
  */
 export function decodeAdvert(buf: Uint8Array, ctx: DecodeContext): Advert {
+  return advertOf(decodeAdvertView(buf, ctx, newAdvertView()));
+}
+
+/**
+ * A decoded advertisement whose addresses stay in the message: what the receive path fills for
+ * every packet, so that it allocates nothing. Valid only while `buf` is (the socket reuses it).
+ */
+export interface AdvertView {
+  version: VrrpVersion;
+  vrid: number;
+  priority: number;
+  maxAdverInt: number;
+  checksum: number;
+  checksumForm: ChecksumForm;
+  authType: number;
+  /** AH sequence number (v2 with AH only), else -1. */
+  ahSequence: number;
+  /** The VRRP message; address i is `addrLen` bytes at VRRP_HEADER_LEN + i * addrLen. */
+  buf: Uint8Array;
+  addrCount: number;
+  addrLen: 4 | 16;
+}
+
+/** An empty view to decode into (one per receiver, reused). */
+export function newAdvertView(): AdvertView {
+  return { version: 3, vrid: 0, priority: 0, maxAdverInt: 0, checksum: 0, checksumForm: 'message-only', authType: 0, ahSequence: -1, buf: EMPTY, addrCount: 0, addrLen: 4 };
+}
+const EMPTY = new Uint8Array(0);
+
+/** Whether the advert lists `addr` (compared in place, nothing allocated). */
+export function advertHasAddress(v: AdvertView, addr: Uint8Array): boolean {
+  const n = v.addrLen;
+  if (addr.length !== n) return false;
+  const b = v.buf;
+  next: for (let i = 0, o = VRRP_HEADER_LEN; i < v.addrCount; i++, o += n) {
+    for (let k = 0; k < n; k++) if (b[o + k] !== addr[k]) continue next;
+    return true;
+  }
+  return false;
+}
+
+/** A copy of the view as a standalone {@link Advert}. */
+export function advertOf(v: AdvertView): Advert {
+  const addresses: Uint8Array[] = new Array<Uint8Array>(v.addrCount);
+  for (let i = 0; i < v.addrCount; i++) addresses[i] = Uint8Array.prototype.slice.call(v.buf, VRRP_HEADER_LEN + i * v.addrLen, VRRP_HEADER_LEN + (i + 1) * v.addrLen);
+  return {
+    version: v.version,
+    vrid: v.vrid,
+    priority: v.priority,
+    maxAdverInt: v.maxAdverInt,
+    addresses,
+    checksum: v.checksum,
+    checksumForm: v.checksumForm,
+    authType: v.authType,
+    ...(v.ahSequence >= 0 ? { ahSequence: v.ahSequence } : {}),
+  };
+}
+
+/** {@link decodeAdvert} into a reused view: the same checks in the same order, nothing allocated on success. */
+export function decodeAdvertView(buf: Uint8Array, ctx: DecodeContext, out: AdvertView): AdvertView {
   const fam = ctx.family;
   if (buf.length < VRRP_HEADER_LEN) fail('too-short', `VRRP message of ${buf.length} bytes, need at least ${VRRP_HEADER_LEN}`);
   const version = buf[0]! >> 4;
@@ -282,7 +342,7 @@ export function decodeAdvert(buf: Uint8Array, ctx: DecodeContext): Advert {
   }
 
   let authType = 0;
-  let ahSequence: number | undefined;
+  let ahSequence = -1;
   if (version === 2) {
     authType = buf[4]!;
     if (authType !== AUTH_NONE && authType !== AUTH_PASS && authType !== AUTH_AH) fail('bad-auth-type', `invalid auth type ${authType}`);
@@ -298,21 +358,17 @@ export function decodeAdvert(buf: Uint8Array, ctx: DecodeContext): Advert {
     }
   }
 
-  const alen = addrLen(fam);
-  const addresses: Uint8Array[] = new Array<Uint8Array>(n);
-  for (let i = 0; i < n; i++) addresses[i] = Uint8Array.prototype.slice.call(buf, VRRP_HEADER_LEN + i * alen, VRRP_HEADER_LEN + (i + 1) * alen);
-  const maxAdverInt = version === 3 ? ((buf[4]! & 0x0f) << 8) | buf[5]! : buf[5]!; // RFC 5798 §5.2.6: reserved bits ignored
-  const out: Advert = {
-    version: version as VrrpVersion,
-    vrid: buf[1]!,
-    priority: buf[2]!,
-    maxAdverInt,
-    addresses,
-    checksum: (buf[6]! << 8) | buf[7]!,
-    checksumForm: form,
-    authType,
-    ...(ahSequence !== undefined ? { ahSequence } : {}),
-  };
+  out.version = version as VrrpVersion;
+  out.vrid = buf[1]!;
+  out.priority = buf[2]!;
+  out.maxAdverInt = version === 3 ? ((buf[4]! & 0x0f) << 8) | buf[5]! : buf[5]!; // RFC 5798 §5.2.6: reserved bits ignored
+  out.checksum = (buf[6]! << 8) | buf[7]!;
+  out.checksumForm = form;
+  out.authType = authType;
+  out.ahSequence = ahSequence;
+  out.buf = buf;
+  out.addrCount = n;
+  out.addrLen = addrLen(fam);
   return out;
 }
 
@@ -370,6 +426,13 @@ export type Ipv4DecodeContext = Omit<DecodeContext, 'family' | 'src' | 'dst' | '
  * length, the protocol (VRRP, or AH carrying VRRP), then runs {@link decodeAdvert}.
  */
 export function decodeIpv4Advert(packet: Uint8Array, ctx: Ipv4DecodeContext): Advert & { readonly src: Uint8Array; readonly dst: Uint8Array } {
+  const v = newAdvertView();
+  const { src, dst } = decodeIpv4AdvertView(packet, ctx, v);
+  return { ...advertOf(v), src, dst };
+}
+
+/** {@link decodeIpv4Advert} into a reused view (the view's `buf` is the VRRP message inside `packet`); returns the header's addresses. */
+export function decodeIpv4AdvertView(packet: Uint8Array, ctx: Ipv4DecodeContext, out: AdvertView): { readonly src: Uint8Array; readonly dst: Uint8Array } {
   let ip;
   try {
     ip = decodeIpv4Header(packet);
@@ -386,9 +449,9 @@ export function decodeIpv4Advert(packet: Uint8Array, ctx: Ipv4DecodeContext): Ad
   if (packet.length < vstart) fail('too-short', 'packet shorter than its AH header');
   const src = Uint8Array.prototype.slice.call(ip.src) as Uint8Array;
   const dst = Uint8Array.prototype.slice.call(ip.dst) as Uint8Array;
-  const adv = decodeAdvert(packet.subarray(vstart), {
+  decodeAdvertView(packet.subarray(vstart), {
     ...ctx, family: 4, src, dst, ttl: ip.ttl,
     ...(isAh ? { ah: { ipHeader: packet.subarray(0, ip.headerLength), ahHeader: packet.subarray(ip.headerLength, vstart) } } : {}),
-  });
-  return { ...adv, src, dst };
+  }, out);
+  return { src, dst };
 }

@@ -12,7 +12,7 @@ export const IN_PLACE_FIELDS: ReadonlySet<string> = new Set([
   'loc', 'interfaceLoc', 'configured', 'state', 'wantState', 'priority', 'nopreempt', 'preemptDelayUs',
   'vips', 'excludedVips', 'noVirtualIpaddress', 'routes', 'rules', 'promoteSecondaries',
   'trackInterfaces', 'trackScripts', 'trackFiles', 'trackProcesses', 'trackBfds',
-  'notify', 'notifyPriorityChanges', 'smtpAlert', 'garp', 'garpExtraIf', 'lowerPrioNoAdvert', 'higherPrioSendAdvert',
+  'notify', 'notifyPriorityChanges', 'smtpAlert', 'garp', 'garpExtraIf', 'lowerPrioNoAdvert', 'higherPrioSendAdvert', 'ownerIgnoreAdverts',
   'accept', 'syncGroup', 'debug', 'skipCheckAdvAddr', 'downTimerAdverts', 'timerExpiredBackup', 'strict', 'linkbeatUsePolling',
 ]);
 

@@ -38,6 +38,11 @@ const IFLA_MACVLAN_MODE = 1;
 /** MACVLAN_MODE_PRIVATE (linux/if_link.h): keepalived's default for its VMACs. */
 export const MACVLAN_MODE_PRIVATE = 1;
 export const MACVLAN_MODE_BRIDGE = 4;
+/** IFLA_AF_SPEC, and inside its AF_INET6 part IFLA_INET6_ADDR_GEN_MODE (linux/if_link.h); see {@link Rtnl.setAddrGenMode}. */
+const IFLA_AF_SPEC = 26;
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+/** enum in6_addr_gen_mode: no automatic link-local (keepalived's VMACs). */
+export const IN6_ADDR_GEN_MODE_NONE = 1;
 
 const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
@@ -58,7 +63,14 @@ const RTA_OIF = 4;
 const RTA_GATEWAY = 5;
 const RTA_PRIORITY = 6;
 const RTA_PREFSRC = 7;
+const RTA_MULTIPATH = 9;
+const RTA_FLOW = 11;
 const RTA_TABLE = 15;
+const RTA_VIA = 18;
+/** rtnh_flags (linux/rtnetlink.h): the gateway is forced on link. */
+export const RTNH_F_ONLINK = 4;
+/** sizeof(struct rtnexthop). */
+const RTNH_HDRLEN = 8;
 
 const FRA_DST = 1;
 const FRA_SRC = 2;
@@ -126,6 +138,56 @@ export interface RouteSpec {
   readonly type: number;
   readonly metric?: number | null;
   readonly tos?: number;
+  /** `nexthop ...` entries: sent as RTA_MULTIPATH (even a single one, as `ip route` does). */
+  readonly nexthops?: readonly NexthopSpec[];
+}
+
+/** One `nexthop` of a multipath route (struct rtnexthop and its attributes). */
+export interface NexthopSpec {
+  /** `via`: RTA_GATEWAY when of the route's family, else RTA_VIA (e.g. an IPv4 route via an IPv6 gateway). */
+  readonly gateway?: { readonly family: 4 | 6; readonly bytes: Uint8Array } | null;
+  /** `dev`: rtnh_ifindex, 0 for none. */
+  readonly ifindex: number;
+  /** `weight` 1..256 as written (rtnh_hops = weight - 1); null/absent: 1. */
+  readonly weight?: number | null;
+  /** `onlink`: RTNH_F_ONLINK. */
+  readonly onlink?: boolean;
+  /** `realms`: RTA_FLOW. */
+  readonly realms?: number | null;
+}
+
+/**
+ * The RTA_MULTIPATH attribute for `nexthops` of a `family` route, byte for byte as iproute2's
+ * `ip route add ... nexthop via X dev Y weight W [onlink] [realm R]` sends it: an array of
+ * struct rtnexthop { rtnh_len, rtnh_flags, rtnh_hops = weight - 1, rtnh_ifindex } each followed by
+ * RTA_GATEWAY (same family) or RTA_VIA (struct rtvia: u16 family + address), then RTA_FLOW. Pure.
+ */
+export function encodeMultipath(family: 4 | 6, nexthops: readonly NexthopSpec[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const nh of nexthops) {
+    const w = nh.weight ?? 1;
+    if (!Number.isInteger(w) || w < 1 || w > 256) throw new RangeError(`nexthop weight ${w} outside 1..256`);
+    const attrs: Buffer[] = [];
+    const g = nh.gateway;
+    if (g) {
+      if (g.family === family) attrs.push(encodeAttr(RTA_GATEWAY, Buffer.from(g.bytes)));
+      else {
+        const via = Buffer.alloc(2 + g.bytes.length);
+        via.writeUInt16LE(famNum(g.family), 0);
+        via.set(g.bytes, 2);
+        attrs.push(encodeAttr(RTA_VIA, via));
+      }
+    }
+    if (nh.realms !== null && nh.realms !== undefined) attrs.push(attr.u32(RTA_FLOW, nh.realms));
+    const body = Buffer.concat(attrs);
+    const hdr = Buffer.alloc(RTNH_HDRLEN);
+    hdr.writeUInt16LE(RTNH_HDRLEN + body.length, 0);
+    hdr[2] = nh.onlink ? RTNH_F_ONLINK : 0;
+    hdr[3] = w - 1;
+    hdr.writeInt32LE(nh.ifindex, 4);
+    parts.push(hdr, body);
+  }
+  return encodeAttr(RTA_MULTIPATH, Buffer.concat(parts));
 }
 
 /** What {@link Rtnl.rule} sends. */
@@ -200,6 +262,28 @@ export function parseAddr(payload: Buffer): AddrInfo {
   };
 }
 
+/** The RTM_NEWROUTE/RTM_DELROUTE payload (struct rtmsg and attributes) for a route. Pure. */
+export function routePayload(s: RouteSpec): Buffer {
+  const hdr = Buffer.alloc(12);
+  hdr[0] = famNum(s.family);
+  hdr[1] = s.dstLen;
+  hdr[2] = s.srcLen ?? 0;
+  hdr[3] = s.tos ?? 0;
+  hdr[4] = s.table < 256 ? s.table : 252; // RT_TABLE_COMPAT; the real id goes in RTA_TABLE
+  hdr[5] = s.protocol;
+  hdr[6] = s.scope;
+  hdr[7] = s.type;
+  const attrs: Buffer[] = [attr.u32(RTA_TABLE, s.table)];
+  if (s.dstLen > 0) attrs.push(encodeAttr(RTA_DST, Buffer.from(s.dst)));
+  if (s.src && (s.srcLen ?? 0) > 0) attrs.push(encodeAttr(RTA_SRC, Buffer.from(s.src)));
+  if (s.gateway) attrs.push(encodeAttr(RTA_GATEWAY, Buffer.from(s.gateway)));
+  if (s.prefSrc) attrs.push(encodeAttr(RTA_PREFSRC, Buffer.from(s.prefSrc)));
+  if (s.oif) attrs.push(attr.u32(RTA_OIF, s.oif));
+  if (s.metric !== null && s.metric !== undefined) attrs.push(attr.u32(RTA_PRIORITY, s.metric));
+  if (s.nexthops && s.nexthops.length > 0) attrs.push(encodeMultipath(s.family, s.nexthops));
+  return Buffer.concat([hdr, ...attrs]);
+}
+
 /** rtnetlink requests with errno-carrying errors ({@link NetlinkError}). */
 export class Rtnl {
   private readonly sock: NetlinkSocket;
@@ -265,30 +349,10 @@ export class Rtnl {
     await this.sock.request(RTM_DELADDR, this.addrPayload(s), { info: { label: 'RTM_DELADDR' } });
   }
 
-  private routePayload(s: RouteSpec): Buffer {
-    const hdr = Buffer.alloc(12);
-    hdr[0] = famNum(s.family);
-    hdr[1] = s.dstLen;
-    hdr[2] = s.srcLen ?? 0;
-    hdr[3] = s.tos ?? 0;
-    hdr[4] = s.table < 256 ? s.table : 252; // RT_TABLE_COMPAT; the real id goes in RTA_TABLE
-    hdr[5] = s.protocol;
-    hdr[6] = s.scope;
-    hdr[7] = s.type;
-    const attrs: Buffer[] = [attr.u32(RTA_TABLE, s.table)];
-    if (s.dstLen > 0) attrs.push(encodeAttr(RTA_DST, Buffer.from(s.dst)));
-    if (s.src && (s.srcLen ?? 0) > 0) attrs.push(encodeAttr(RTA_SRC, Buffer.from(s.src)));
-    if (s.gateway) attrs.push(encodeAttr(RTA_GATEWAY, Buffer.from(s.gateway)));
-    if (s.prefSrc) attrs.push(encodeAttr(RTA_PREFSRC, Buffer.from(s.prefSrc)));
-    if (s.oif) attrs.push(attr.u32(RTA_OIF, s.oif));
-    if (s.metric !== null && s.metric !== undefined) attrs.push(attr.u32(RTA_PRIORITY, s.metric));
-    return Buffer.concat([hdr, ...attrs]);
-  }
-
   /** Adds (replacing an identical one) or deletes a route. */
   async route(add: boolean, s: RouteSpec): Promise<void> {
-    if (add) await this.sock.request(RTM_NEWROUTE, this.routePayload(s), { flags: NLM_F_CREATE | NLM_F_REPLACE, info: { label: 'RTM_NEWROUTE' } });
-    else await this.sock.request(RTM_DELROUTE, this.routePayload(s), { info: { label: 'RTM_DELROUTE' } });
+    if (add) await this.sock.request(RTM_NEWROUTE, routePayload(s), { flags: NLM_F_CREATE | NLM_F_REPLACE, info: { label: 'RTM_NEWROUTE' } });
+    else await this.sock.request(RTM_DELROUTE, routePayload(s), { info: { label: 'RTM_DELROUTE' } });
   }
 
   private rulePayload(s: RuleSpec): Buffer {
@@ -332,6 +396,20 @@ export class Rtnl {
   async setLinkUp(ifindex: number, up: boolean): Promise<void> {
     await this.sock.request(RTM_NEWLINK, ifinfomsg(ifindex, up ? IFF_UP : 0, IFF_UP), { info: { label: 'RTM_NEWLINK up/down' } });
   }
+
+  // ---- IPv6 VMAC (vmac.ts) ----
+  /**
+   * Sets a link's IPv6 address generation mode (IFLA_AF_SPEC > AF_INET6 > IFLA_INET6_ADDR_GEN_MODE).
+   * {@link IN6_ADDR_GEN_MODE_NONE} keeps the kernel from giving the link an EUI-64 link-local when it
+   * comes up. Its own request, sent before the link is set up (with IFF_UP in the same message the
+   * link would come up first and get the address anyway: keepalived issue #2026).
+   */
+  async setAddrGenMode(ifindex: number, mode: number): Promise<void> {
+    const inet6 = encodeAttr(AF_INET6, attr.u8(IFLA_INET6_ADDR_GEN_MODE, mode), true);
+    const payload = Buffer.concat([ifinfomsg(ifindex), encodeAttr(IFLA_AF_SPEC, inet6, true)]);
+    await this.sock.request(RTM_NEWLINK, payload, { info: { label: 'RTM_NEWLINK addr_gen_mode' } });
+  }
+  // ---- end IPv6 VMAC ----
 
   /** Deletes a link. */
   async deleteLink(ifindex: number): Promise<void> {

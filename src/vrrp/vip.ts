@@ -4,7 +4,7 @@ import type { VirtualAddress, VirtualRoute, VirtualRule } from '../config/model/
 import { formatIp } from '../net/ip';
 import {
   IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE,
-  isNetlinkErrno, type AddressSpec, type Rtnl,
+  isNetlinkErrno, type AddressSpec, type NexthopSpec, type RouteSpec, type Rtnl,
 } from './rtnl';
 
 const RTN: Record<VirtualRoute['type'], number> = {
@@ -57,12 +57,16 @@ export class VipSet {
     private readonly defaultDev: () => string,
   ) {}
 
-  private ifOf(v: VirtualAddress, vmacDev: string | null): number {
+  /** The interface a VIP is installed on: its `dev`, else the instance's (or, with use_vmac, the VMAC). */
+  ifnameOf(v: VirtualAddress, vmacDev: string | null): string {
     const base = this.defaultDev();
     // keepalived with use_vmac: addresses on the instance's interface go on the VMAC instead.
-    if (vmacDev && (v.useVmac || !v.devExplicit || v.dev === base)) return this.ifindexOf(vmacDev);
-    const name = v.devExplicit && v.dev ? v.dev : base;
-    return this.ifindexOf(name);
+    if (vmacDev && (v.useVmac || !v.devExplicit || v.dev === base)) return vmacDev;
+    return v.devExplicit && v.dev ? v.dev : base;
+  }
+
+  private ifOf(v: VirtualAddress, vmacDev: string | null): number {
+    return this.ifindexOf(this.ifnameOf(v, vmacDev));
   }
 
   /** Adds every address (EEXIST is fine). Returns how many were newly added. */
@@ -97,19 +101,43 @@ export class VipSet {
     }
   }
 
-  /** Adds or removes virtual_routes (the first nexthop only; multipath is not handled yet). */
+  /**
+   * The rtnetlink request for a virtual_route, or a reason it cannot be sent. `nexthop` lists go
+   * out as RTA_MULTIPATH (every nexthop, with its weight, onlink and realm), as `ip route` and
+   * keepalived send them; a route with nexthops gets universe scope unless one is written. Encap
+   * (RTA_ENCAP) and metrics are not sent, for single and multipath routes alike.
+   */
+  routeSpec(r: VirtualRoute): RouteSpec | string {
+    const nexthops: NexthopSpec[] = [];
+    for (const nh of r.nexthops) {
+      // A nexthop without `dev` takes the route's (the deprecated `via A or B dev X` form): the
+      // kernel refuses RTA_OIF that differs from the first nexthop's device.
+      const dev = nh.dev ?? r.dev;
+      const ifindex = dev ? this.ifindexOf(dev) : 0;
+      if (dev && ifindex <= 0) return `nexthop interface ${dev} not found`;
+      nexthops.push({ gateway: nh.gateway, ifindex, weight: nh.weight, onlink: nh.onlink, realms: nh.realms });
+    }
+    const routed = r.via !== null || nexthops.length > 0;
+    return {
+      family: r.family, dst: r.dst.bytes, dstLen: r.dst.prefixLen,
+      src: r.from ? r.from.bytes : null, srcLen: r.from ? r.from.prefixLen : 0,
+      gateway: r.via ? r.via.bytes : null, prefSrc: r.prefSrc ? r.prefSrc.bytes : null,
+      oif: r.dev ? this.ifindexOf(r.dev) : 0, table: r.table, protocol: r.protocol,
+      scope: r.scope ?? (routed || r.type !== 'unicast' ? 0 : 253), type: RTN[r.type], metric: r.metric, tos: r.tos ?? 0,
+      nexthops,
+    };
+  }
+
+  /** Adds or removes virtual_routes (multipath ones with all their nexthops). */
   async routes(add: boolean, routes: readonly VirtualRoute[]): Promise<void> {
     for (const r of routes) {
-      const dev = r.dev ?? r.nexthops[0]?.dev ?? null;
-      const via = r.via ?? r.nexthops[0]?.gateway ?? null;
+      const spec = this.routeSpec(r);
+      if (typeof spec === 'string') {
+        this.log.error(`cannot ${add ? 'add' : 'remove'} route ${r.text}: ${spec}`);
+        continue;
+      }
       try {
-        await this.rtnl.route(add, {
-          family: r.family, dst: r.dst.bytes, dstLen: r.dst.prefixLen,
-          src: r.from ? r.from.bytes : null, srcLen: r.from ? r.from.prefixLen : 0,
-          gateway: via ? via.bytes : null, prefSrc: r.prefSrc ? r.prefSrc.bytes : null,
-          oif: dev ? this.ifindexOf(dev) : 0, table: r.table, protocol: r.protocol,
-          scope: r.scope ?? (via || r.type !== 'unicast' ? 0 : 253), type: RTN[r.type], metric: r.metric, tos: r.tos ?? 0,
-        });
+        await this.rtnl.route(add, spec);
       } catch (e) {
         if (!(add ? isNetlinkErrno(e, 'EEXIST') : isNetlinkErrno(e, 'ESRCH', 'ENOENT', 'ENODEV'))) {
           this.log.error(`cannot ${add ? 'add' : 'remove'} route ${r.text}: ${(e as Error).message}`);

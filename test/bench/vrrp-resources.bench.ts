@@ -30,6 +30,9 @@ interface Row {
   readonly vrrpCpu: number;
   readonly allCpu: number;
   readonly vrrpRss: number;
+  /** Median and maximum of the VRRP process's RSS sampled every second through the window. */
+  readonly vrrpRssMedian: number;
+  readonly vrrpRssMax: number;
   readonly allRss: number;
   readonly allPss: number;
   readonly advertsPerS: number;
@@ -70,7 +73,16 @@ async function measurePair(kind: DaemonKind, n1: LanNode, n2: LanNode, obs: LanN
     const t0 = realtimeMs();
     const h0 = process.hrtime.bigint();
     const s0 = ds.map(snap);
-    await sleep(MEASURE_S * 1000);
+    // The VRRP process's RSS, sampled every second through the window (it moves with the GC by a MB or two).
+    const rssSamples: number[][] = ds.map(() => []);
+    for (let waited = 0; waited < MEASURE_S * 1000; waited += 1000) {
+      await sleep(Math.min(1000, MEASURE_S * 1000 - waited));
+      ds.forEach((d, i) => {
+        const pid = s0[i]!.vrrp;
+        const rss = pid !== undefined ? memKb(pid)?.rss : undefined;
+        if (rss !== undefined) rssSamples[i]!.push(rss);
+      });
+    }
     const elapsedNs = Number(process.hrtime.bigint() - h0);
     const t1 = realtimeMs();
     await sleep(500);
@@ -95,8 +107,10 @@ async function measurePair(kind: DaemonKind, n1: LanNode, n2: LanNode, obs: LanN
         }
       }
       const src = i === 0 ? n1.ipv4 : n2.ipv4;
+      const sorted = [...rssSamples[i]!].sort((a, b) => a - b);
       return {
         kind, role: i === 0 ? 'n1 master' : 'n2 backup', procs: before.pids.length, vrrpCpu, allCpu: all, vrrpRss, allRss, allPss,
+        vrrpRssMedian: sorted[sorted.length >> 1] ?? NaN, vrrpRssMax: sorted[sorted.length - 1] ?? NaN,
         advertsPerS: adverts.filter((x) => x.src === src).length / ((t1 - t0) / 1000),
         vrrpWakeups: (wakeups(before.vrrp) - before.wakeups) / (elapsedNs / 1e9),
       };
@@ -133,8 +147,8 @@ async function main(): Promise<void> {
   console.log(`\n### ${K} VRRPv3 instances at advert_int ${ADVERT} s: CPU and memory over ${MEASURE_S} s (after ${SETTLE_S} s settled); keepalived = ${keepalivedVersion()}`);
   console.log(`${loadStart} at the start; ${hostLoad()} at the end; CPU from /proc/PID/task/*/schedstat, memory from /proc/PID/smaps_rollup at the end; logs in ${dir}\n`);
   console.log(markdownTable(
-    ['daemon', 'node', 'processes', 'VRRP process CPU % of a core', 'all processes CPU %', 'VRRP process RSS kB', 'all processes RSS kB', 'all processes PSS kB', 'adverts/s sent', 'VRRP process wake-ups/s'],
-    rows.map((r) => [r.kind, r.role, String(r.procs), f(r.vrrpCpu, 3), f(r.allCpu, 3), f(r.vrrpRss, 0), f(r.allRss, 0), f(r.allPss, 0), f(r.advertsPerS, 1), f(r.vrrpWakeups, 0)]),
+    ['daemon', 'node', 'processes', 'VRRP process CPU % of a core', 'all processes CPU %', 'VRRP process RSS kB (end)', 'VRRP RSS kB median / max (1 s samples)', 'all processes RSS kB', 'all processes PSS kB', 'adverts/s sent', 'VRRP process wake-ups/s'],
+    rows.map((r) => [r.kind, r.role, String(r.procs), f(r.vrrpCpu, 3), f(r.allCpu, 3), f(r.vrrpRss, 0), `${f(r.vrrpRssMedian, 0)} / ${f(r.vrrpRssMax, 0)}`, f(r.allRss, 0), f(r.allPss, 0), f(r.advertsPerS, 1), f(r.vrrpWakeups, 0)]),
   ));
 }
 

@@ -461,7 +461,7 @@ function trackRefKw(name: string, kind: TrackKind, doc: string, status: KwOpts['
 function useVmacKw(): KeywordSpec<InstanceDraft> {
   return customKw<InstanceDraft>(
     'use_vmac',
-    { doc: 'Run the instance on a macvlan with the VRRP virtual MAC (00:00:5e:00:01:VRID).', syntax: '[IFNAME] [MAC] [netlink_notify_msg] [group N]' },
+    { doc: 'Run the instance on a macvlan with the VRRP virtual MAC (00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6).', syntax: '[IFNAME] [MAC] [netlink_notify_msg] [group N]' },
     (s, d, ctx) => {
       let ifname: string | null = null;
       let mac: string | null = null;
@@ -544,7 +544,7 @@ function instanceKeywords(): KeywordSpec<InstanceDraft>[] {
   const timerExpired = timerExpiredBackupKw();
   const garpExtraIf = customKw<InstanceDraft>(
     'garp_extra_if',
-    { doc: 'Also send periodic GARPs on the VMAC\'s base interface (all: on every VMAC\'s).', syntax: '[all] <SECONDS>' },
+    { doc: 'While MASTER, one GARP/NA every SECONDS on each other VMAC of ours carrying VIPs (all: each other interface carrying VIPs); 0 disables.', syntax: '[all] <SECONDS>' },
     (s, d, ctx) => {
       let i = 0;
       let all = false;
@@ -756,7 +756,7 @@ function instanceKeywords(): KeywordSpec<InstanceDraft>[] {
     instFlag('v3_checksum_as_v2', 'Compute IPv4 VRRPv3 checksums without the pseudo-header (old peers).', (i, v) => (i.v3ChecksumAsV2 = v)),
     instBool('lower_prio_no_advert', 'Do not answer a lower-priority advert with one of ours.', (i, v) => (i.configured.lowerPrioNoAdvert = v)),
     instBool('higher_prio_send_advert', 'Send an advert before yielding to a higher-priority master.', (i, v) => (i.configured.higherPrioSendAdvert = v)),
-    instFlag('owner_ignore_adverts', 'As address owner, ignore adverts from other routers.', () => undefined, 'parsed'),
+    instFlag('owner_ignore_adverts', 'As address owner (priority 255), drop every advert received from other routers.', (i, v) => (i.configured.ownerIgnoreAdverts = v)),
     customKw<InstanceDraft>('kernel_rx_buf_size', { doc: 'Receive buffer size of the instance\'s socket.', syntax: '<BYTES>' }, (s, d, ctx) => {
       if (!needArgs(s, 1, ctx)) return;
       const v = argInt(s.args[0], { min: 0, max: 0x7fffffff }, ctx, 'kernel_rx_buf_size');

@@ -123,6 +123,8 @@ export interface VrrpInstanceConfigured {
   higherPrioSendAdvert: boolean | null;
   skipCheckAdvAddr: boolean | null;
   checkUnicastSrc: boolean | null;
+  /** `owner_ignore_adverts` as written (null: the global vrrp_owner_ignore_adverts). */
+  ownerIgnoreAdverts: boolean | null;
   smtpAlert: boolean | null;
   notifyPriorityChanges: boolean | null;
   garp: Partial<GarpTimings>;
@@ -189,6 +191,11 @@ export interface VrrpInstance {
   v3ChecksumAsV2: boolean;
   lowerPrioNoAdvert: boolean;
   higherPrioSendAdvert: boolean;
+  /**
+   * Resolved `owner_ignore_adverts` (else global `vrrp_owner_ignore_adverts`): while the priority
+   * is 255 (address owner) every received advert is dropped.
+   */
+  ownerIgnoreAdverts: boolean;
   kernelRxBufSize: number | null;
   garp: GarpTimings;
   garpExtraIf: { readonly intervalUs: number; readonly all: boolean } | null;
@@ -398,6 +405,7 @@ export function newVrrpInstance(name: string, loc: Loc): VrrpInstance {
     v3ChecksumAsV2: false,
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false,
+    ownerIgnoreAdverts: false,
     kernelRxBufSize: null,
     garp: {
       masterDelayUs: VRRP_DEFAULTS.garpMasterDelayUs,
@@ -427,6 +435,7 @@ export function newVrrpInstance(name: string, loc: Loc): VrrpInstance {
       higherPrioSendAdvert: null,
       skipCheckAdvAddr: null,
       checkUnicastSrc: null,
+      ownerIgnoreAdverts: null,
       smtpAlert: null,
       notifyPriorityChanges: null,
       garp: {},

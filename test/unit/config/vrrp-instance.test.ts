@@ -72,6 +72,23 @@ test('global vrrp defaults are inherited (garp, mcast group, strict)', () => {
   assert.equal(formatIp(i.mcastDstIp), '224.0.0.19');
 });
 
+test('owner_ignore_adverts: instance flag, global vrrp_owner_ignore_adverts default, explicit false wins', () => {
+  const body = 'interface eth0\nvirtual_router_id 1\npriority 255\nvirtual_ipaddress {\n10.0.0.1\n}';
+  assert.equal(load(inst('A', body)).cfg.vrrp.instances[0]!.ownerIgnoreAdverts, false);
+  assert.equal(load(inst('A', `${body}\nowner_ignore_adverts`)).cfg.vrrp.instances[0]!.ownerIgnoreAdverts, true);
+  const globals = 'global_defs {\nvrrp_owner_ignore_adverts\n}\n';
+  const g = load(globals + inst('A', body) + inst('B', `${body.replace('router_id 1', 'router_id 2')}\nowner_ignore_adverts false`), { root: rootSpec });
+  assert.deepEqual(g.cfg.vrrp.instances.map((i) => [i.name, i.ownerIgnoreAdverts, i.configured.ownerIgnoreAdverts]), [['A', true, null], ['B', false, false]]);
+});
+
+test('garp_extra_if: an instance without it takes global vrrp_garp_extra_if; its own (even 0) wins', () => {
+  const body = 'interface eth0\nvirtual_router_id 1\nvirtual_ipaddress {\n10.0.0.1\n}';
+  const globals = 'global_defs {\nvrrp_garp_extra_if all 120\n}\n';
+  const g = load(globals + inst('A', body) + inst('B', `${body.replace('router_id 1', 'router_id 2')}\ngarp_extra_if 0`), { root: rootSpec });
+  assert.deepEqual(g.cfg.vrrp.instances.map((i) => i.garpExtraIf), [{ intervalUs: 120_000_000, all: true }, { intervalUs: 0, all: false }]);
+  assert.equal(load(inst('A', body)).cfg.vrrp.instances[0]!.garpExtraIf, null);
+});
+
 test('unknown state defaults to BACKUP; BACKUP after MASTER is ignored', () => {
   const { cfg, msgs } = load(inst('VI_1', 'state EQUAL\ninterface eth0\nvirtual_router_id 1\nvirtual_ipaddress {\n10.0.0.1\n}'));
   assert.ok(msgs.includes("(VI_1) unknown state 'EQUAL', defaulting to BACKUP"));

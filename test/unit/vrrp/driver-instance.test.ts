@@ -12,6 +12,8 @@ import { decodeIpv4Advert, encodeIpv4Advert, type AdvertFields } from '../../../
 import { authKey } from '../../../src/vrrp/auth';
 import type { SendTarget, VrrpPacket } from '../../../src/sys/vrrp-socket';
 import type { StateLog } from '../../../src/core/state-log';
+import type { VirtualAddress } from '../../../src/config/model/ip';
+import { parseIpPrefix } from '../../../src/net/ip';
 
 const loc = { file: 'k.conf', line: 1, col: 1 };
 const ME = Uint8Array.of(192, 0, 2, 11);
@@ -49,8 +51,8 @@ class FakeIo {
   releaseSender(): void {}
 }
 
-function setup(priority: number): { inst: Instance; io: FakeIo; logs: string[] } {
-  const cfg: VrrpInstance = { ...newVrrpInstance('VI_1', loc), vrid: 51, interface: 'eth0', priority, version: 2, family: 4, advertIntUs: 1_000_000 };
+function setup(priority: number, more: Partial<VrrpInstance> = {}): { inst: Instance; io: FakeIo; logs: string[] } {
+  const cfg: VrrpInstance = { ...newVrrpInstance('VI_1', loc), vrid: 51, interface: 'eth0', priority, version: 2, family: 4, advertIntUs: 1_000_000, ...more };
   cfg.auth = { loc, type: 'AH', password: 'secret' };
   const logs: string[] = [];
   const log = pino({ level: 'debug' }, new Writable({
@@ -79,7 +81,7 @@ function ahPacket(priority: number, seq: number, key = KEY): VrrpPacket {
   const f: AdvertFields = { version: 2, vrid: 51, priority, maxAdverInt: 1, addresses: [] };
   const pkt = encodeIpv4Advert(f, { family: 4, src: PEER, dst: GROUP, auth: { type: 'ah', key }, ipId: 7, ahSequence: seq });
   return {
-    family: 4, payload: pkt.subarray(20), src: '192.0.2.13', srcBytes: Buffer.from(PEER), dst: '224.0.0.18', dstBytes: Buffer.from(GROUP),
+    family: 4, payload: pkt.subarray(20), src: '192.0.2.13', srcBytes: Buffer.from(PEER), dst: '224.0.0.18', dstBytes: Buffer.from(GROUP), dstKnown: true,
     ifindex: 2, ttl: 255, tos: 0xc0, ipv4: { headerLength: 20, tos: 0xc0, totalLength: pkt.length, id: 7, ttl: 255, protocol: 51 }, truncated: false,
   };
 }
@@ -165,6 +167,40 @@ test('address list mismatch is passed to the state machine: ignored by a MASTER,
     assert.equal(io.sent.length, before, 'no reply to a discarded advert');
     assert.ok(logs.includes('(VI_1) received an invalid ip number count 1, expected 0! (from 192.0.2.13)'), logs.join('\n'));
     assert.equal(inst.state.state, 'master');
+  } finally {
+    await inst.stop();
+  }
+});
+
+test('skip_check_adv_addr skips the per-address comparison only: a wrong address count from the known master is still refused (keepalived vrrp_in_chk)', async () => {
+  const VIP = Uint8Array.of(192, 0, 2, 100);
+  const p = parseIpPrefix('192.0.2.100/32')!;
+  const vip: VirtualAddress = {
+    loc, text: '192.0.2.100/32', address: p, dev: 'eth0', family: 4, devExplicit: true, broadcast: null, scope: 0, label: null, peer: null,
+    flags: { home: false, noNodad: false, mngtmpaddr: false, noprefixroute: false, autojoin: false },
+    noTrack: false, preferredLft: null, useVmac: false, trackGroup: null,
+  };
+  const { inst, logs } = setup(100, { skipCheckAdvAddr: true, vips: [vip] });
+  inst.start(true);
+  try {
+    const advert = (addresses: Uint8Array[], seq: number): VrrpPacket => {
+      const pkt = encodeIpv4Advert({ version: 2, vrid: 51, priority: 200, maxAdverInt: 1, addresses }, { family: 4, src: PEER, dst: GROUP, auth: { type: 'ah', key: KEY }, ipId: seq, ahSequence: seq });
+      return { ...ahPacket(200, seq), payload: pkt.subarray(20), ipv4: { headerLength: 20, tos: 0xc0, totalLength: pkt.length, id: seq, ttl: 255, protocol: 51 } };
+    };
+    inst.onPacket(advert([VIP], 10));
+    assert.equal(inst.state.state, 'backup');
+    const rcvd = inst.stats.advertRcvd;
+    const down = inst.state.timers.masterDown;
+    await new Promise((r) => setTimeout(r, 5));
+    inst.onPacket(advert([VIP, Uint8Array.of(192, 0, 2, 101)], 11));
+    assert.equal(inst.stats.drops['addr-list'], 1, 'refused');
+    assert.equal(inst.stats.advertRcvd, rcvd, 'not counted as an advert');
+    assert.equal(inst.state.timers.masterDown, down, 'the master-down timer is not reset');
+    assert.ok(logs.includes('(VI_1) received an invalid ip number count 2, expected 1! (from 192.0.2.13)'), logs.join('\n'));
+    // The right count with another address, from the master last heard: skipped check, accepted.
+    inst.onPacket(advert([Uint8Array.of(192, 0, 2, 250)], 12));
+    assert.equal(inst.stats.drops['addr-list'], 1);
+    assert.ok(inst.state.timers.masterDown! > down!, 'accepted: the timer is reset');
   } finally {
     await inst.stop();
   }

@@ -279,3 +279,60 @@ test('master advert timer: reset after every advert it handles unless lower_prio
   assert.deepEqual(z.actions, [{ type: 'sendAdvert', priority: 100 }]);
   assert.equal(z.state.timers.advert, MDI2 + S);
 });
+
+test('owner_ignore_adverts: a MASTER owner drops priority-0, higher-priority-looking and equal adverts alike, touching no timer', () => {
+  const owner = backupOf(cfg({ priority: 255, primaryAddress: A1, ownerIgnoreAdverts: true }));
+  assert.equal(owner.state, 'master');
+  for (const priority of [0, 100, 255]) {
+    const r = step(owner, { type: 'advert', priority, maxAdverInt: 1, src: A2 }, 10);
+    assert.deepEqual(r.actions, [{ type: 'discard', reason: 'owner-ignore-adverts' }], `priority ${priority}`);
+    assert.equal(r.state, owner, 'state object untouched');
+  }
+  // Without the option the same owner answers a priority 0 and lowers itself on a second owner.
+  const plain = backupOf(cfg({ priority: 255, primaryAddress: A1 }));
+  assert.equal(step(plain, { type: 'advert', priority: 0, maxAdverInt: 1, src: A2 }, 10).actions[0]!.type, 'sendAdvert');
+  assert.equal(step(plain, { type: 'advert', priority: 255, maxAdverInt: 1, src: A2 }, 10).state.effectivePriority, 254);
+  // In FAULT nothing is heard anyway ("not-listening" wins).
+  const f = step(owner, { type: 'fault' }, 20).state;
+  assert.deepEqual(step(f, { type: 'advert', priority: 100, maxAdverInt: 1, src: A2 }, 30).actions, [{ type: 'discard', reason: 'not-listening' }]);
+});
+
+test('garp_extra_if: armed one interval after becoming master, fires and re-arms while MASTER, cancelled on leaving', () => {
+  const every = 30 * S;
+  const c = cfg({ primaryAddress: A1, garpExtraInterval: every });
+  const b = backupOf(c);
+  assert.equal(b.timers.garpExtra, null, 'not armed in BACKUP');
+  const m = step(b, { type: 'timer', timer: 'masterDown' }, MDI2);
+  assert.equal(m.state.state, 'master');
+  assert.ok(m.actions.some((a) => a.type === 'armTimer' && a.timer === 'garpExtra' && a.at === MDI2 + every));
+  assert.ok(!m.actions.some((a) => a.type === 'sendGratuitousExtra'), 'nothing extra at the transition (the full burst covers every VIP)');
+  const f1 = step(m.state, { type: 'timer', timer: 'garpExtra' }, MDI2 + every);
+  assert.deepEqual(f1.actions, [{ type: 'sendGratuitousExtra' }, { type: 'armTimer', timer: 'garpExtra', at: MDI2 + 2 * every }]);
+  const f2 = step(f1.state, { type: 'timer', timer: 'garpExtra' }, MDI2 + 2 * every);
+  assert.equal(f2.state.timers.garpExtra, MDI2 + 3 * every);
+  // A higher priority takes over: the timer goes with MASTER.
+  const y = step(f2.state, { type: 'advert', priority: 200, maxAdverInt: 1, src: A2 }, MDI2 + 2 * every + 1);
+  assert.equal(y.state.state, 'backup');
+  assert.ok(y.actions.some((a) => a.type === 'cancelTimer' && a.timer === 'garpExtra'));
+  assert.equal(y.state.timers.garpExtra, null);
+  assert.deepEqual(step(y.state, { type: 'timer', timer: 'garpExtra' }, MDI2 + 3 * every).actions, [], 'a late callback does nothing');
+  // Fault, shutdown and syncBackup cancel it too.
+  for (const ev of [{ type: 'fault' }, { type: 'shutdown' }, { type: 'syncBackup' }] as const) {
+    const r = step(m.state, ev, MDI2 + 1);
+    assert.equal(r.state.timers.garpExtra, null, ev.type);
+  }
+  // Off (0 / absent): never armed.
+  const off = step(backupOf(cfg({ primaryAddress: A1, garpExtraInterval: 0 })), { type: 'timer', timer: 'masterDown' }, MDI2);
+  assert.equal(off.state.timers.garpExtra, null);
+});
+
+test('garp_extra_if on the fake LAN: the master sends one extra round per interval, the backup none', () => {
+  const every = 10 * S;
+  const lan = pair({ garpExtraInterval: every }, { garpExtraInterval: every });
+  lan.startAll();
+  lan.clock.advanceTo(MDI1 + 35 * S);
+  assert.deepEqual(lan.masters(), ['n1']);
+  const at = lan.node('n1').actions.filter((a) => a.action.type === 'sendGratuitousExtra').map((a) => a.at);
+  assert.deepEqual(at, [MDI1 + every, MDI1 + 2 * every, MDI1 + 3 * every]);
+  assert.equal(lan.node('n2').did('sendGratuitousExtra').length, 0);
+});

@@ -256,7 +256,7 @@ test('fault from master: priority 0 advert, VIPs removed, timers cancelled; acce
   assert.equal(r.state.state, 'fault');
   assert.deepEqual(r.actions[0], { type: 'sendAdvert', priority: 0 });
   assert.ok(types(r.actions).includes('removeVips'));
-  assert.deepEqual(Object.values(r.state.timers), [null, null, null, null]);
+  assert.deepEqual(Object.values(r.state.timers), [null, null, null, null, null]);
   assert.ok(!acceptsTraffic(r.state));
   const n = r.actions.find((a) => a.type === 'notify');
   assert.deepEqual(n, { type: 'notify', transition: { from: 'master', to: 'fault', reason: 'fault', at: 5 * S } });
