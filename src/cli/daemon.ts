@@ -19,7 +19,7 @@ import { ConfigWatcher } from '../core/watch';
 import { roleLabel } from '../core/worker';
 import { WorkerSupervisor } from '../watchdog/supervisor';
 import { loadFromOptions } from './config-test';
-import type { CliOptions } from './options';
+import { parseArgs, WORKER_OPTIONS_ENV, type CliOptions } from './options';
 
 /** keepalived's exit codes (doc/man/man8 "Exit status"). */
 export const EXIT_OK = 0;
@@ -170,11 +170,13 @@ export class Daemon {
   private startWorker(role: WorkerRole): void {
     let sup = this.supervisors.get(role);
     if (!sup) {
+      const args = childArgv(this.argv, this.configFile, ['--role', role]);
       sup = new WorkerSupervisor({
         role,
         label: `${roleLabel(role)}`,
         modulePath: path.join(__dirname, 'main.js'),
-        args: childArgv(this.argv, this.configFile, ['--role', role]),
+        args,
+        env: { ...process.env, [WORKER_OPTIONS_ENV]: JSON.stringify(parseArgs(args)) },
         respawn: !this.opts.dontRespawn,
         clock: systemClock,
         logger: this.logger,

@@ -1,5 +1,5 @@
 // tskeepalived's entry point: parse keepalived's command line and run the chosen role.
-import { helpText, parseArgs, UsageError, type CliOptions } from './options';
+import { helpText, parseArgs, UsageError, workerOptionsFromEnv, type CliOptions } from './options';
 import { loadFromOptions, runConfigTest } from './config-test';
 // Each role loads only what it runs (a VRRP worker never loads the daemon, chokidar or the checkers):
 // the modules below are required lazily, where the role is chosen.
@@ -37,6 +37,12 @@ export function main(argv: readonly string[]): void {
     void (require('../check/genhash') as GenhashModule).runGenhash(argv.slice(1)).then((code) => {
       process.exitCode = code;
     });
+    return;
+  }
+  // A forked worker: the parent parsed this argv already and passed the result (no commander here).
+  const worker = argv.includes('--role') ? workerOptionsFromEnv(process.env) : undefined;
+  if (worker?.role !== undefined) {
+    (require('../core/worker') as WorkerModule).runWorker(worker.role, worker, loadFromOptions);
     return;
   }
   let opts: CliOptions;

@@ -1,5 +1,13 @@
 // keepalived's command line (keepalived 2.4.3 main.c long_options), parsed with commander into typed options.
-import { Command, CommanderError, Option } from 'commander';
+import type { Command, Option } from 'commander';
+
+/**
+ * commander, loaded when a command line is parsed: a worker takes its options from the parent
+ * ({@link workerOptionsFromEnv}) and never loads it (about 1.5 MB less resident in each worker).
+ */
+function commander(): typeof import('commander') {
+  return require('commander') as typeof import('commander');
+}
 
 /** Syslog facilities accepted by -S, as keepalived names them. */
 export type Facility = 'daemon' | 'user' | `local${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7}`;
@@ -65,7 +73,7 @@ const FACILITIES: readonly string[] = ['daemon', 'user', 'local0', 'local1', 'lo
 export function parseFacility(v: string): Facility {
   if (/^[0-7]$/.test(v)) return `local${v}` as Facility;
   if (FACILITIES.includes(v)) return v as Facility;
-  throw new CommanderError(1, 'tska.facility', `invalid log facility '${v}' (0-7, local0-7, user or daemon)`);
+  throw new (commander().CommanderError)(1, 'tska.facility', `invalid log facility '${v}' (0-7, local0-7, user or daemon)`);
 }
 
 export interface FlagDoc {
@@ -109,6 +117,7 @@ export function normaliseArgv(argv: readonly string[]): string[] {
 
 /** Builds the commander program; `--help` lists every flag. */
 export function buildProgram(): Command {
+  const { Command, Option } = commander();
   const p = new Command('tskeepalived');
   p.description('A drop-in replacement for keepalived: VRRP and IPVS health checking.')
     .helpOption(false)
@@ -134,7 +143,7 @@ export function buildProgram(): Command {
   opt('-G, --no-syslog', "don't log through syslog");
   opt('-u, --umask <number>', 'umask for files created (octal with a leading 0, else decimal)', (v) => {
     const n = /^0[0-7]*$/.test(v) ? parseInt(v, 8) : /^\d+$/.test(v) ? Number(v) : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : NaN;
-    if (!Number.isInteger(n) || n < 0 || n > 0o777) throw new CommanderError(1, 'tska.umask', `invalid umask '${v}'`);
+    if (!Number.isInteger(n) || n < 0 || n > 0o777) throw new (commander().CommanderError)(1, 'tska.umask', `invalid umask '${v}'`);
     return n;
   });
   opt('-X, --release-vips', 'drop VIPs on transition from signal');
@@ -184,7 +193,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   try {
     p.parse(normaliseArgv(argv), { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) throw new UsageError(e.message.replace(/^error: /, ''));
+    if (e instanceof commander().CommanderError) throw new UsageError(e.message.replace(/^error: /, ''));
     throw e;
   }
   const o = p.opts<Record<string, unknown>>();
@@ -254,4 +263,26 @@ export function helpText(): string {
     lines.push(`  ${o.flags.padEnd(36)} ${o.description}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The environment variable through which the parent hands a worker its parsed options (JSON). */
+export const WORKER_OPTIONS_ENV = 'TSKA_WORKER_OPTIONS';
+
+/**
+ * A forked worker's options, as the parent parsed them from the worker's own argv (so they are the
+ * same by construction), read from {@link WORKER_OPTIONS_ENV}. The variable is removed from `env`
+ * so that scripts the worker runs do not inherit it. Undefined when absent or not a worker's options:
+ * the caller then parses argv.
+ */
+export function workerOptionsFromEnv(env: NodeJS.ProcessEnv): CliOptions | undefined {
+  const text = env[WORKER_OPTIONS_ENV];
+  if (text === undefined) return undefined;
+  delete env[WORKER_OPTIONS_ENV];
+  try {
+    const o = JSON.parse(text) as Partial<CliOptions> | null;
+    if (o === null || typeof o !== 'object' || (o.role !== 'vrrp' && o.role !== 'check') || typeof o.useFile !== 'string') return undefined;
+    return o as CliOptions;
+  } catch {
+    return undefined;
+  }
 }
