@@ -208,7 +208,11 @@ export class VrrpDriver {
     const old = this.tracker;
     this.trackerOff?.();
     this.trackerOff = null;
+    // Interfaces come from the driver's own link monitor (one netlink socket, one order of events):
+    // with a second watcher the instance's own interface was seen down by one and up by the other for
+    // a moment (FAULT, BACKUP, FAULT within ms at a quick down/up).
     const t = new Tracker(vcfg, {
+      external: ['interface'],
       onScriptRun: (r) => {
         if (r.up !== null) this.scriptUp.set(r.name, r.up);
         const msg = scriptRunMessage(r);
@@ -216,6 +220,7 @@ export class VrrpDriver {
       },
     });
     await t.start();
+    this.seedInterfaces(t);
     // A rebuilt Tracker starts its scripts afresh: keep their last results until they run again.
     for (const s of vcfg.scripts) {
       const up = this.scriptUp.get(s.name);
@@ -225,6 +230,16 @@ export class VrrpDriver {
     this.trackFp = fp;
     this.trackerOff = t.onChange((st) => this.applyTrack(st));
     if (old) await old.stop();
+  }
+
+  /** Gives a tracker the state of every interface it tracks, from the driver's link table (missing = down). */
+  private seedInterfaces(t: Tracker): void {
+    const names = new Set<string>();
+    for (const ic of this.cfg ? modelInstances(this.cfg) : []) for (const it of t.itemsOf(ic.name)) if (it.kind === 'interface') names.add(it.name);
+    for (const n of names) {
+      const l = this.links.get(n);
+      t.setStatus('interface', n, { kind: 'interface', up: l !== undefined && linkUsable(l) });
+    }
   }
 
   private trackOf(name: string): InstanceTrackState | null {
@@ -405,22 +420,32 @@ export class VrrpDriver {
   }
 
   private onLink(deleted: boolean, l: LinkInfo): void {
+    // A rename shows as the same index under a new name: the old name is gone.
+    if (!deleted) {
+      for (const [name, o] of this.links) if (o.ifindex === l.ifindex && name !== l.name) this.onLink(true, o);
+    }
     const prev = this.links.get(l.name);
     if (deleted) this.links.delete(l.name);
     else this.links.set(l.name, l);
     const wasUp = prev ? linkUsable(prev) : false;
     const isUp = !deleted && linkUsable(l);
     if (prev && wasUp === isUp) return;
+    this.linkStateChanged(l.name, isUp);
+  }
+
+  /** One interface went up or down: the instances on it, then the tracker (track_interface), in that order. */
+  private linkStateChanged(name: string, isUp: boolean): void {
     let logged = false;
     for (const inst of this.instances.values()) {
-      if (inst.env.ifname !== l.name || inst.cfg.dontTrackPrimary) continue;
+      if (inst.env.ifname !== name || inst.cfg.dontTrackPrimary) continue;
       if (!logged) {
-        this.log.info(`Netlink reports ${l.name} ${isUp ? 'up' : 'down'}`);
+        this.log.info(`Netlink reports ${name} ${isUp ? 'up' : 'down'}`);
         logged = true;
       }
       this.ownFaultChanging(inst, inst.ownFaultWith({ linkUp: isUp }));
       inst.setLinkUp(isUp);
     }
+    this.tracker?.setStatus('interface', name, { kind: 'interface', up: isUp });
   }
 
   /**
