@@ -5,7 +5,8 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const dir = path.join(__dirname, '..', 'dist', 'test', 'bench');
+// TSKA_BUILD_DIR: run the benchmarks of a private build (e.g. .tmp/build-NAME) instead of dist/.
+const dir = path.join(process.env.TSKA_BUILD_DIR ? path.resolve(process.env.TSKA_BUILD_DIR) : path.join(__dirname, '..', 'dist'), 'test', 'bench');
 const want = process.argv.slice(2);
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.bench.js') && (want.length === 0 || want.some((w) => f.includes(w)))).sort();
 let failed = 0;

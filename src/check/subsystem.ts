@@ -167,13 +167,23 @@ export class CheckEngine implements Subsystem {
     this.halt();
     this.generation++; // an install still yielding gives up
     this.installing = false;
-    this.stopped = true;
-    if (this.policy) this.exec(this.policy.stop(), false);
-    this.finalDesired = this.deps.dontReleaseIpvs ? { services: [...this.lastDesired.services] } : { services: [] };
-    this.applyPending = true;
-    this.applyAll = true;
-    this.scheduleApply();
-    await this.flush();
+    if (this.deps.dontReleaseIpvs) {
+      // -I: as keepalived's checker_terminate_phase1(), nothing is sent at shutdown (no clear_services(): no
+      // "Shutting down service" lines, no omega notifies, no read or write of IPVS); the kernel keeps what it
+      // holds. Changes decided before the stop still go (keepalived applies each as it happens).
+      if (this.applyPending) this.scheduleApply();
+      await this.flush();
+      this.stopped = true;
+      this.finalDesired = { services: [...this.lastDesired.services] };
+    } else {
+      this.stopped = true;
+      if (this.policy) this.exec(this.policy.stop(), false);
+      this.finalDesired = { services: [] };
+      this.applyPending = true;
+      this.applyAll = true;
+      this.scheduleApply();
+      await this.flush();
+    }
     // keepalived's stop_check(): set_ping_group_range(false)
     if (this.pingRange?.restore()) this.deps.logger.info('Restored net.ipv4.ping_group_range');
   }
