@@ -153,6 +153,12 @@ export type VrrpEvent =
   | { readonly type: 'fault' }
   | { readonly type: 'faultCleared' }
   | { readonly type: 'priorityChanged'; readonly priority: number }
+  /**
+   * Reload changed `advert_int` in place (the state's config already holds the new one): keepalived
+   * matches old and new instances by VRID, family and interface and keeps their state, with timers
+   * restarted on the new interval.
+   */
+  | { readonly type: 'intervalChanged' }
   /** Sync group: leave MASTER for BACKUP now (keepalived vrrp_sync_backup: no priority-0 advert, VIPs removed, master-down timer armed). */
   | { readonly type: 'syncBackup' }
   /** Sync group: BACKUP becomes MASTER now (keepalived vrrp_sync_master: advert, VIPs, GARP). */
@@ -593,6 +599,15 @@ export function step(state: VrrpState, event: VrrpEvent, now: Micros): StepResul
       // RFC 5798 §6.4.1: "If the Priority = 255 (i.e., the router owns the IPvX address(es) associated
       // with the virtual router), then ... transition to the Master state": an owner does not wait.
       if (p === PRIORITY_OWNER && st === 'backup') becomeMaster(d, 'priority-owner');
+      break;
+    }
+    case 'intervalChanged': {
+      const cfg = d.s.config;
+      // A v3 backup keeps the interval it learned from the master; otherwise our own is the one.
+      const learned = cfg.version === 3 && st === 'backup' && d.s.masterAddress !== null;
+      if (!learned && d.s.masterAdverInterval !== cfg.advertInterval) d.s = { ...d.s, masterAdverInterval: cfg.advertInterval };
+      if (st === 'master' && d.s.timers.advert !== null) arm(d, 'advert', d.now + cfg.advertInterval);
+      else if (st === 'backup' && d.s.timers.masterDown !== null) arm(d, 'masterDown', d.now + currentMasterDownInterval(d.s));
       break;
     }
     case 'syncBackup':

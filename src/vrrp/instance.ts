@@ -819,6 +819,13 @@ export class Instance {
     const need = advertLength(next.version, next.family, adv.length) + 64;
     if (need > this.buf.length) this.buf = Buffer.alloc(need);
     this.fields.addresses = adv.map((v) => v.address.bytes);
+    if (prev.advertIntUs !== next.advertIntUs) {
+      this.fields.maxAdverInt = microsToAdverInt(next.version, next.advertIntUs);
+      if (this.running) {
+        this.deps.log.info(`(${this.name}) advert interval changed from ${prev.advertIntUs / 1000} ms to ${next.advertIntUs / 1000} ms`);
+        this.apply(step(this.s, { type: 'intervalChanged' }, nowMicros()));
+      }
+    }
     if (!this.running) return;
     const had = new Set(installedVips(prev).map(canonicalOf));
     const added = installedVips(next).filter((v) => !had.has(canonicalOf(v)));

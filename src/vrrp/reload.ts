@@ -5,11 +5,12 @@ import { formatIp } from '../net/ip';
 /**
  * Fields of a vrrp_instance a running instance can take over without leaving its state: the
  * state machine keeps its state and timers, VIPs are added or removed only where they differ.
- * Any other field (interface, VRID, family, version, advert_int, unicast peers, auth, VMAC, ...)
- * changes what goes on the wire or where, so that instance restarts.
+ * Any other field (interface, VRID, family, version, unicast peers, auth, VMAC, ...) changes what
+ * goes on the wire or where, so that instance restarts (keepalived too matches old and new
+ * instances by VRID, family and interface). advert_int changes in place, timers restarted on it.
  */
 export const IN_PLACE_FIELDS: ReadonlySet<string> = new Set([
-  'loc', 'interfaceLoc', 'configured', 'state', 'wantState', 'priority', 'nopreempt', 'preemptDelayUs',
+  'loc', 'interfaceLoc', 'configured', 'state', 'wantState', 'priority', 'advertIntUs', 'nopreempt', 'preemptDelayUs',
   'vips', 'excludedVips', 'noVirtualIpaddress', 'routes', 'rules', 'promoteSecondaries',
   'trackInterfaces', 'trackScripts', 'trackFiles', 'trackProcesses', 'trackBfds',
   'notify', 'notifyPriorityChanges', 'smtpAlert', 'garp', 'garpExtraIf', 'lowerPrioNoAdvert', 'higherPrioSendAdvert', 'ownerIgnoreAdverts',

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createLan, netnsSkipReason, spawnIn, waitFor, type Lan, type LanNode } from '../../helpers/netns';
+import { Capture, tcpdumpSkipReason } from '../../helpers/pcap';
 import { hasAddress, sleep, startNode, tempDir, type Node } from './lab';
 
 const skip = netnsSkipReason();
@@ -14,6 +15,8 @@ interface Inst {
   readonly vrid: number;
   readonly priority: number;
   readonly vips: readonly string[];
+  /** advert_int (default 0.1). */
+  readonly advert?: string;
 }
 
 function conf(insts: readonly Inst[]): string {
@@ -21,7 +24,7 @@ function conf(insts: readonly Inst[]): string {
   for (const i of insts) {
     out.push(
       `vrrp_instance ${i.name} {`, '  state BACKUP', '  interface eth0', `  virtual_router_id ${i.vrid}`, `  priority ${i.priority}`,
-      '  advert_int 0.1', '  version 3', '  skip_check_adv_addr',
+      `  advert_int ${i.advert ?? '0.1'}`, '  version 3', '  skip_check_adv_addr',
       '  virtual_ipaddress {', ...i.vips.map((v) => `    ${v}/24 dev eth0`), '  }', '}',
     );
   }
@@ -184,5 +187,43 @@ test('reload: a priority change moves only that instance; a VIP moves between in
     assert.deepEqual(entering(n1, m1), [], 'no transition');
     assert.equal(n1.lines.slice(m1).filter((l) => /Reload finished/.test(l)).length, 0, 'the VRRP worker was not asked to reload');
     for (const v of ['192.0.2.101', '192.0.2.104']) assert.ok(hasAddress(a!.ns, v), `${v} stays`);
+  });
+});
+
+test('reload: advert_int changed in place (keepalived keeps the state of an instance with the same VRID, family and interface): no transition, adverts at the new interval at once', { skip: skip ?? tcpdumpSkipReason(), timeout: 60_000 }, async () => {
+  await withLab(async (lan, dir, nodes) => {
+    const [a, b] = lan.nodes;
+    const one = (priority: number, advert: string): Inst[] => [{ name: 'VI_1', vrid: 7, priority, vips: ['192.0.2.107'], advert }];
+    const n1 = startNode(a!, 'n1', conf(one(150, '1')), dir);
+    nodes.push(n1);
+    await n1.waitLine(/\(VI_1\) Entering MASTER STATE/, 10_000, 0);
+    const n2 = startNode(b!, 'n2', conf(one(100, '1')), dir);
+    nodes.push(n2);
+    await n2.waitLine(/\(VI_1\) Entering BACKUP STATE/, 10_000, 0);
+    const cap = await Capture.start(b!.ns, b!.ifname, path.join(dir, 'adverts.pcap'), 'ip proto 112');
+    try {
+      await sleep(1500);
+      const m1 = n1.lines.length;
+      const m2 = n2.lines.length;
+      // The backup first (its down timer must not run out at the master's new, faster pace), then the master.
+      await reload(n2, conf(one(100, '0.1')));
+      await reload(n1, conf(one(150, '0.1')));
+      const t = performance.now();
+      await sleep(1500);
+      const fromA = cap.read().adverts.filter((x) => x.src === a!.ipv4);
+      const after = fromA.filter((x) => x.interval === 10);
+      assert.ok(after.length >= 10, `adverts at 0.1 s after the reload: ${after.length}`);
+      const gaps = after.slice(1).map((x, i) => x.t - after[i]!.t).sort((p, q) => p - q);
+      const median = gaps[gaps.length >> 1]!;
+      assert.ok(median > 80 && median < 120, `median gap ${median.toFixed(1)} ms`);
+      assert.ok(fromA.some((x) => x.interval === 100), 'adverts at 1 s before it');
+      assert.deepEqual(entering(n1, m1), [], 'no transition on the master');
+      assert.deepEqual(entering(n2, m2), [], 'no transition on the backup');
+      assert.ok(n1.lines.slice(m1).some((l) => /\(VI_1\) advert interval changed from 1000 ms to 100 ms/.test(l)));
+      assert.ok(performance.now() - t < 5000);
+      assert.ok(hasAddress(a!.ns, '192.0.2.107') && !hasAddress(b!.ns, '192.0.2.107'));
+    } finally {
+      await cap.stop();
+    }
   });
 });

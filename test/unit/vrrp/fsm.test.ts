@@ -269,3 +269,31 @@ test('priority change is used in the next advert and Master_Down_Interval', () =
   assert.deepEqual(r.actions, []);
   assert.deepEqual(step(r.state, { type: 'timer', timer: 'advert' }, 5 * S).actions[0], { type: 'sendAdvert', priority: 80 });
 });
+
+test('advert_int changed by a reload: the state is kept, timers restart on the new interval (v3 backup keeps the learned one)', () => {
+  const c2 = cfg({ version: 3, priority: 150, initialState: 'master', primaryAddress: addr('192.0.2.11') });
+  let r = step(initialState(c2), { type: 'startup' }, 0);
+  r = step(r.state, { type: 'timer', timer: 'masterDown' }, r.state.timers.masterDown!);
+  assert.equal(r.state.state, 'master');
+  const t0 = 10 * S;
+  const faster = { ...c2, advertInterval: S / 10 };
+  r = step({ ...r.state, config: faster }, { type: 'intervalChanged' }, t0);
+  assert.equal(r.state.state, 'master');
+  assert.equal(r.state.masterAdverInterval, S / 10);
+  assert.equal(r.state.timers.advert, t0 + S / 10);
+  assert.deepEqual(r.actions, [{ type: 'armTimer', timer: 'advert', at: t0 + S / 10 }], 'no transition, no extra advert');
+  // A v3 backup that heard a master at 1 s keeps that interval for its down timer.
+  const b = cfg({ version: 3, priority: 100, primaryAddress: addr('192.0.2.12') });
+  let s = step(initialState(b), { type: 'startup' }, 0);
+  s = step(s.state, { type: 'advert', priority: 150, maxAdverInt: 100, src: addr('192.0.2.11') }, S);
+  s = step({ ...s.state, config: { ...b, advertInterval: S / 10 } }, { type: 'intervalChanged' }, 2 * S);
+  assert.equal(s.state.state, 'backup');
+  assert.equal(s.state.masterAdverInterval, S);
+  assert.equal(s.state.timers.masterDown, 2 * S + masterDownInterval(3, 100, S));
+  // v2: the backup's own interval is the master's (they must match), so the down timer follows it.
+  const b2 = cfg({ priority: 100, primaryAddress: addr('192.0.2.12') });
+  let v = step(initialState(b2), { type: 'startup' }, 0);
+  v = step({ ...v.state, config: { ...b2, advertInterval: 2 * S } }, { type: 'intervalChanged' }, S);
+  assert.equal(v.state.masterAdverInterval, 2 * S);
+  assert.equal(v.state.timers.masterDown, S + masterDownInterval(2, 100, 2 * S));
+});

@@ -48,7 +48,7 @@ test('a priority change is applied in place; an interface or VRID change restart
   ]);
 });
 
-test('VIP, tracking and notify changes are in place; version and advert_int restart', () => {
+test('VIP, tracking, notify and advert_int changes are in place; a version change restarts', () => {
   const a = inst('VI_1', 1, ['192.0.2.1/24']);
   const b = inst('VI_1', 1, ['192.0.2.1/24', '192.0.2.9/24']);
   b.trackScripts.push({ loc, name: 'chk', weight: -20, reverse: false });
@@ -59,6 +59,9 @@ test('VIP, tracking and notify changes are in place; version and advert_int rest
   c.advertIntUs = 100_000;
   c.version = 3;
   assert.deepEqual(planReload([a], [c]).changed, [{ name: 'VI_1', fields: ['advertIntUs', 'version'], restart: true }]);
+  const d = inst('VI_1', 1, ['192.0.2.1/24']);
+  d.advertIntUs = 100_000;
+  assert.deepEqual(planReload([a], [d]).changed, [{ name: 'VI_1', fields: ['advertIntUs'], restart: false }]);
 });
 
 test('added and removed instances; a VIP moving from one instance to another is one move', () => {
