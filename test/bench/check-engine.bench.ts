@@ -4,6 +4,8 @@
 // Three processes: this one (orchestrates, prints the table), a server process listening on 10 loopback
 // addresses x RS/10 ports, and an engine process (CheckEngine from src/check/subsystem.ts with a no-op
 // applier and a clock that records, for every check, how late its timer fired against its scheduled time).
+// Meanwhile (root, namespaces, tcpdump) a tskeepalived VRRP process in a namespace sends VRRPv3 adverts at
+// 0.1 s, and an observer's capture tells whether they stay on time while the checks run.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -13,6 +15,9 @@ import type { Clock } from '../../src/core/clock';
 import { CheckEngine } from '../../src/check/subsystem';
 import type { KeepalivedConfig } from '../../src/config/model';
 import { run } from '../unit/config/lvs-helpers';
+import { createLan, netnsSkipReason, type Lan, type LanNode } from '../helpers/netns';
+import { Capture, tcpdumpSkipReason } from '../helpers/pcap';
+import { onInterrupt, percentile, realtimeMs, startDaemon, tempDir, tskeepalivedSkipReason, vrrpConfig, type Daemon } from '../helpers/daemons';
 
 type Kind = 'tcp' | 'http';
 interface Endpoint {
@@ -164,13 +169,52 @@ function message<T>(c: ChildProcess, key: string): Promise<T> {
   });
 }
 
-async function scenario(kind: Kind, count: number, seconds: number): Promise<EngineReport> {
+/** A VRRP master at v3 0.1 s in a namespace, captured by an observer: the adverts' gaps in a time window. */
+class VrrpWatch {
+  private constructor(private readonly lan: Lan, private readonly n1: LanNode, private readonly d: Daemon, private readonly cap: Capture) {}
+
+  static async start(): Promise<VrrpWatch | string> {
+    const skip = netnsSkipReason() ?? tcpdumpSkipReason() ?? tskeepalivedSkipReason();
+    if (skip !== undefined) return skip;
+    const lan = createLan({ nodes: 2 });
+    onInterrupt(() => lan.destroy());
+    const [n1, obs] = lan.nodes as [LanNode, LanNode];
+    const dir = tempDir('bench-check-vrrp');
+    const cap = await Capture.start(obs.ns, obs.ifname, `${dir}/adverts.pcap`, 'ip proto 112');
+    const d = startDaemon({
+      kind: 'tskeepalived', ns: n1.ns, name: 'vrrp', dir,
+      config: vrrpConfig('tska_check_bench', [{ name: 'VI_1', vrid: 51, priority: 150, advert: '0.1', version: 3, vips: ['192.0.2.100/24 dev eth0'], state: 'MASTER' }]),
+    });
+    await d.waitLine(/\(VI_1\) Entering MASTER STATE/, 20_000);
+    return new VrrpWatch(lan, n1, d, cap);
+  }
+
+  /** Gap error (gap - 100 ms) p50/p99 and the longest gap, for adverts between two wall-clock times. */
+  gaps(from: number, to: number): { n: number; p50: number; p99: number; max: number } {
+    const adv = this.cap.read().adverts.filter((x) => x.src === this.n1.ipv4 && x.t >= from && x.t <= to);
+    const gaps: number[] = [];
+    for (let i = 1; i < adv.length; i++) gaps.push(adv[i]!.t - adv[i - 1]!.t);
+    const err = gaps.map((g) => g - 100);
+    return { n: adv.length, p50: percentile(err, 50), p99: percentile(err, 99), max: gaps.length ? Math.max(...gaps) : NaN };
+  }
+
+  async stop(): Promise<void> {
+    await this.d.stop(3000);
+    await this.cap.stop();
+    this.lan.destroy();
+  }
+}
+
+async function scenario(kind: Kind, count: number, seconds: number, watch: VrrpWatch | null): Promise<EngineReport & { vrrp?: ReturnType<VrrpWatch['gaps']> }> {
   const srv = child(['server', kind, String(count)]);
   try {
     const eps = await message<Endpoint[]>(srv, 'ready');
     const eng = child(['engine', kind, String(seconds)]);
     eng.send({ eps });
-    return await message<EngineReport>(eng, 'report');
+    // The engine measures after a 6 s warmup; the adverts are judged over the same stretch.
+    const from = realtimeMs() + 7000;
+    const r = await message<EngineReport>(eng, 'report');
+    return watch ? { ...r, vrrp: watch.gaps(from, realtimeMs()) } : r;
   } finally {
     srv.kill('SIGKILL');
   }
@@ -187,8 +231,15 @@ async function main(): Promise<void> {
   const kinds = (process.argv.slice(2).length ? process.argv.slice(2) : ['tcp', 'http']) as Kind[];
   const count = Number(process.env['BENCH_RS'] ?? 10_000);
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 30);
-  const rows: EngineReport[] = [];
-  for (const k of kinds) rows.push(await scenario(k, count, seconds));
+  const rows: Array<EngineReport & { vrrp?: ReturnType<VrrpWatch['gaps']> }> = [];
+  const w = await VrrpWatch.start();
+  const watch = typeof w === 'string' ? null : w;
+  if (typeof w === 'string') console.log(`check-engine: VRRP advert timing not measured: ${w}`);
+  try {
+    for (const k of kinds) rows.push(await scenario(k, count, seconds, watch));
+  } finally {
+    await watch?.stop();
+  }
   const f = (x: number, d = 1): string => x.toFixed(d);
   console.log(`\ncheck-engine: ${count} real servers, delay_loop 5 s (target ${count / 5} checks/s), ${seconds} s measured after a 6 s warmup; servers in another process`);
   console.log('| checker  | checks/s | failures | CPU % core (user+sys) | start lateness p50 | p99      | max      | RSS MB | loop delay p99 | run-queue wait |');
@@ -197,6 +248,15 @@ async function main(): Promise<void> {
     console.log(
       `| ${r.kind === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET '}| ${f(r.checks / r.seconds, 0).padStart(8)} | ${String(r.failures).padStart(8)} | ${`${f(r.cpuPct)} (${f(r.userPct)}+${f(r.sysPct)})`.padEnd(21)} | ${`${f(r.lateP50, 2)} ms`.padEnd(18)} | ${`${f(r.lateP99, 2)} ms`.padEnd(8)} | ${`${f(r.lateMax, 1)} ms`.padEnd(8)} | ${f(r.rssMb, 0).padStart(6)} | ${`${f(r.eldP99, 1)} ms`.padEnd(14)} | ${`${f(r.runqMsPerS, 0)} ms/s`.padEnd(14)} |`,
     );
+  }
+  if (watch) {
+    console.log('\nMeanwhile, a tskeepalived VRRP process (its own process, as the daemon\'s VRRP worker) sending VRRPv3 adverts at 0.1 s, gaps at an observer (error = gap - 100 ms):');
+    console.log('| during   | adverts | gap error p50 | p99      | longest gap |');
+    console.log('|----------|---------|---------------|----------|-------------|');
+    for (const r of rows) {
+      const v = r.vrrp;
+      if (v) console.log(`| ${r.kind === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET '}| ${String(v.n).padStart(7)} | ${`${f(v.p50, 2)} ms`.padEnd(13)} | ${`${f(v.p99, 2)} ms`.padEnd(8)} | ${`${f(v.max, 1)} ms`.padEnd(11)} |`);
+    }
   }
   console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
 }
