@@ -3,23 +3,23 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createLan, ip, netnsSkipReason, spawnIn, waitFor, type Lan } from '../../helpers/netns';
-import { configText, hasAddress, MAIN_JS, Node, Observer, sleep, startNode, tempDir } from './lab';
+import { ip, netnsSkipReason, spawnIn, waitFor, type Lan } from '../../helpers/netns';
+import { configText, hasAddress, MAIN_JS, Node, Observer, sleep, startNode, withNodes } from './lab';
 
 const skip = netnsSkipReason();
 const VIP = '192.0.2.100';
 
-async function withLab(fn: (lan: Lan, obs: Observer, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
-  const lan = createLan({ nodes: 3 });
-  const obs = new Observer(lan.nodes[2]!);
-  const nodes: Node[] = [];
-  try {
-    await fn(lan, obs, tempDir('fo'), nodes);
-  } finally {
-    for (const n of nodes) await n.terminate(3000).catch(() => undefined);
-    obs.close();
-    lan.destroy();
-  }
+/** Three namespaces, the third an observer of the wire. */
+function withLab(fn: (lan: Lan, obs: Observer, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
+  return withNodes('fo', 3, async (lan, dir, nodes) => {
+    const obs = new Observer(lan.nodes[2]!);
+    try {
+      await fn(lan, obs, dir, nodes);
+    } finally {
+      for (const n of nodes.splice(0)) await n.terminate(3000).catch(() => undefined);
+      obs.close();
+    }
+  });
 }
 
 test('v2 advert_int 1: higher priority becomes MASTER with GARP; SIGKILL -> backup takes over at Master_Down_Interval', { skip, timeout: 60_000 }, async () => {

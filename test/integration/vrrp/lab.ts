@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ipJson, spawnIn, withNetns, type LanNode } from '../../helpers/netns';
+import { createLan, ipJson, spawnIn, withNetns, type Lan, type LanNode } from '../../helpers/netns';
 import { PacketSocket } from '../../../src/sys/packet-socket';
 import { VrrpSocket } from '../../../src/sys/vrrp-socket';
 import { native } from '../../../src/sys/native';
@@ -51,6 +51,21 @@ export function configText(o: InstanceOpts): string {
 /** A private temp directory for configs and pidfiles. */
 export function tempDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `tska-vrrp-${tag}-`));
+}
+
+/**
+ * A LAN of `size` namespaces for one test, and a temp dir: every node the test pushes to `nodes` is
+ * terminated and the LAN destroyed afterwards, whatever happens.
+ */
+export async function withNodes(tag: string, size: number, fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
+  const lan = createLan({ nodes: size });
+  const nodes: Node[] = [];
+  try {
+    await fn(lan, tempDir(tag), nodes);
+  } finally {
+    for (const n of nodes) await n.terminate(3000).catch(() => undefined);
+    lan.destroy();
+  }
 }
 
 /** A running node: its process, its collected log lines. */

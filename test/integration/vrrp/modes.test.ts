@@ -1,26 +1,26 @@
 // Unicast peers, VRRPv3 over IPv6, use_vmac, and malformed adverts (dropped, counted per reason, no transition), in namespaces.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { createLan, ipJson, netnsSkipReason, waitFor, withNetns, type Lan } from '../../helpers/netns';
+import { ipJson, netnsSkipReason, waitFor, withNetns, type Lan } from '../../helpers/netns';
 import { VrrpSocket } from '../../../src/sys/vrrp-socket';
 import { authKey } from '../../../src/vrrp/auth';
 import { encodeAdvert } from '../../../src/vrrp/packet';
 import { parseIp } from '../../../src/net/ip';
-import { configText, hasAddress, Observer, sleep, startNode, tempDir, type Node } from './lab';
+import { configText, hasAddress, Observer, sleep, startNode, type Node, withNodes } from './lab';
 
 const skip = netnsSkipReason();
 
-async function withLab(fn: (lan: Lan, obs: Observer, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
-  const lan = createLan({ nodes: 3 });
-  const obs = new Observer(lan.nodes[2]!);
-  const nodes: Node[] = [];
-  try {
-    await fn(lan, obs, tempDir('modes'), nodes);
-  } finally {
-    for (const n of nodes) await n.terminate(3000).catch(() => undefined);
-    obs.close();
-    lan.destroy();
-  }
+/** Three namespaces, the third an observer of the wire. */
+function withLab(fn: (lan: Lan, obs: Observer, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
+  return withNodes('modes', 3, async (lan, dir, nodes) => {
+    const obs = new Observer(lan.nodes[2]!);
+    try {
+      await fn(lan, obs, dir, nodes);
+    } finally {
+      for (const n of nodes.splice(0)) await n.terminate(3000).catch(() => undefined);
+      obs.close();
+    }
+  });
 }
 
 function b(s: string): Uint8Array {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createLan, ip, ipJson, netnsSkipReason, waitFor, type Lan } from '../../helpers/netns';
 import { keepalivedSkipReason, keepalivedVersion, startDaemon, tempDir as daemonDir } from '../../helpers/daemons';
-import { configText, startNode, tempDir, type Node } from './lab';
+import { configText, startNode, tempDir, type Node, withNodes } from './lab';
 
 const skip = netnsSkipReason();
 
@@ -47,16 +47,7 @@ function assertInstalled(ns: string): void {
   assert.deepEqual(hops(r6), ['fd00:db8::1 eth0 w1', 'fd00:db8::2 eth0 w3']);
 }
 
-async function withLab(fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
-  const lan = createLan({ nodes: 2 });
-  const nodes: Node[] = [];
-  try {
-    await fn(lan, tempDir('multipath'), nodes);
-  } finally {
-    for (const n of nodes) await n.terminate(3000).catch(() => undefined);
-    lan.destroy();
-  }
-}
+const withLab = (fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> => withNodes('multipath', 2, fn);
 
 test('multipath virtual_routes: MASTER installs every nexthop with its weight, BACKUP removes them, MASTER again reinstalls, stop removes', { skip, timeout: 60_000 }, async () => {
   await withLab(async (lan, dir, nodes) => {

@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createLan, netnsSkipReason, spawnIn, waitFor, type Lan, type LanNode } from '../../helpers/netns';
+import { netnsSkipReason, spawnIn, waitFor, type Lan, type LanNode } from '../../helpers/netns';
 import { Capture, tcpdumpSkipReason } from '../../helpers/pcap';
-import { hasAddress, sleep, startNode, tempDir, type Node } from './lab';
+import { hasAddress, sleep, startNode, type Node, withNodes } from './lab';
 
 const skip = netnsSkipReason();
 
@@ -65,16 +65,7 @@ function entering(n: Node, from: number, inst?: string): string[] {
   return n.lines.slice(from).filter((l) => /Entering \w+ STATE/.test(l) && (inst === undefined || l.includes(`(${inst})`)));
 }
 
-async function withLab(fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
-  const lan = createLan({ nodes: 2 });
-  const nodes: Node[] = [];
-  try {
-    await fn(lan, tempDir('reload'), nodes);
-  } finally {
-    for (const n of nodes) await n.terminate(3000).catch(() => undefined);
-    lan.destroy();
-  }
-}
+const withLab = (fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> => withNodes('reload', 2, fn);
 
 test('100 SIGHUP reloads of an unchanged config (10 instances, advert_int 0.1): no transition, no address event', { skip, timeout: 120_000 }, async () => {
   await withLab(async (lan, dir, nodes) => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createLan, ip, ipJson, netnsSkipReason, waitFor, type Lan } from '../../helpers/netns';
 import { keepalivedSkipReason, keepalivedVersion, startDaemon, tempDir as daemonDir } from '../../helpers/daemons';
-import { configText, hasAddress, sleep, startNode, tempDir, type Node } from './lab';
+import { configText, hasAddress, sleep, startNode, tempDir, type Node, withNodes } from './lab';
 
 const skip = netnsSkipReason();
 const VIP = '192.0.2.100';
@@ -83,16 +83,7 @@ function assertRemoved(ns: string): void {
   assert.deepEqual(rulesOf(ns), [], 'rules gone');
 }
 
-async function withLab(fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
-  const lan = createLan({ nodes: 2 });
-  const nodes: Node[] = [];
-  try {
-    await fn(lan, tempDir('routes'), nodes);
-  } finally {
-    for (const n of nodes) await n.terminate(3000).catch(() => undefined);
-    lan.destroy();
-  }
-}
+const withLab = (fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> => withNodes('routes', 2, fn);
 
 test('virtual_routes/virtual_rules: master installs (table 100, metric, scope link, prefsrc, blackhole, IPv6), BACKUP removes, MASTER again reinstalls, stop removes', { skip, timeout: 60_000 }, async () => {
   await withLab(async (lan, dir, nodes) => {

@@ -3,22 +3,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createLan, ip, netnsSkipReason, waitFor, type Lan } from '../../helpers/netns';
-import { configText, hasAddress, sleep, startNode, tempDir, type Node } from './lab';
+import { ip, netnsSkipReason, waitFor, type Lan } from '../../helpers/netns';
+import { configText, hasAddress, sleep, startNode, type Node, withNodes } from './lab';
 
 const skip = netnsSkipReason();
 const VIP = '192.0.2.100';
 
-async function withLab(fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> {
-  const lan = createLan({ nodes: 2 });
-  const nodes: Node[] = [];
-  try {
-    await fn(lan, tempDir('trk'), nodes);
-  } finally {
-    for (const n of nodes) await n.terminate(3000).catch(() => undefined);
-    lan.destroy();
-  }
-}
+const withLab = (fn: (lan: Lan, dir: string, nodes: Node[]) => Promise<void>): Promise<void> => withNodes('trk', 2, fn);
 
 /** A check script that succeeds while `flag` holds "ok"; returns the vrrp_script block. */
 function checkScript(dir: string, weight: number): { flag: string; block: string } {
