@@ -1,6 +1,6 @@
 // The IPVS client: sends services/destinations/daemon/config commands over generic netlink and reads state back.
 import { GenlFamily } from '../netlink/genl';
-import { NetlinkError } from '../netlink/errors';
+import { NetlinkError, NetlinkTransportError } from '../netlink/errors';
 import { NLM_F_DUMP } from '../netlink/message';
 import {
   decodeDaemon,
@@ -23,7 +23,7 @@ import {
   type IpvsTimeouts,
 } from './attrs';
 import * as K from './constants';
-import type { IpvsOp } from './reconcile';
+import { serviceKeyId, type IpvsOp } from './reconcile';
 
 /** A service and its destinations as read from the kernel. */
 export interface IpvsServiceState {
@@ -37,6 +37,21 @@ export interface AppliedOp {
   /** 'done', or how a race was absorbed: add->EEXIST became an edit, edit->ESRCH/ENOENT an add, del->ESRCH/ENOENT nothing. */
   readonly outcome: 'done' | 'existed-edited' | 'missing-added' | 'already-gone';
 }
+
+/** What {@link IpvsClient.applyMany} did with one operation. */
+export type OpResult =
+  | AppliedOp
+  | { readonly op: IpvsOp; readonly error: Error }
+  /** Not applied: the add or edit of its service was refused earlier in the same call (as keepalived, its destinations are not tried). */
+  | { readonly op: IpvsOp; readonly skipped: true };
+
+/**
+ * Operations {@link IpvsClient.applyMany} sends per datagram. Only the last asks for an ACK, so what comes back at
+ * once is that ACK and the refusals (about 1 KB of receive buffer each, the request echoed): 256 of them stay
+ * inside the default buffer (rmem_max, 208 KB, doubled by the kernel). Were it to overflow, the batch fails as a
+ * whole (see NetlinkSocket.requestMany) and the driver reads those services again.
+ */
+export const APPLY_BATCH = 256;
 
 const ESRCH = 3;
 const ENOENT = 2;
@@ -53,6 +68,11 @@ export class IpvsClient {
   /** Resolves the IPVS family (rejects with NetlinkError ENOENT when the kernel has no ip_vs). */
   static async open(timeoutMs?: number): Promise<IpvsClient> {
     return new IpvsClient(await GenlFamily.open(K.IPVS_GENL_NAME, K.IPVS_GENL_VERSION, K.IPVS_CMD_NAMES, timeoutMs));
+  }
+
+  /** A client on an already resolved family (tests: a fake kernel behind the socket's transport). */
+  static fromFamily(genl: GenlFamily): IpvsClient {
+    return new IpvsClient(genl);
   }
 
   /** The generic netlink family id the kernel gave IPVS. */
@@ -92,6 +112,16 @@ export class IpvsClient {
     const nest = r && nestOf(r.attrs, K.IPVS_CMD_ATTR_SERVICE);
     if (!nest) throw new Error('IPVS_CMD_GET_SERVICE: reply without a service');
     return decodeService(nest);
+  }
+
+  /** IPVS_CMD_GET_SERVICE for one service, without a dump: the service, or null when the kernel has none with that key (ESRCH). */
+  async findService(key: IpvsServiceKey): Promise<IpvsServiceEntry | null> {
+    try {
+      return await this.getService(key);
+    } catch (e) {
+      if (isErrno(e, ESRCH)) return null;
+      throw e;
+    }
   }
 
   /** IPVS_CMD_GET_SERVICE dump: every service in this network namespace. */
@@ -200,6 +230,76 @@ export class IpvsClient {
     return done;
   }
 
+  /**
+   * Applies reconcile's operations like {@link apply}, {@link APPLY_BATCH} per datagram (one sendmsg, and one ACK
+   * back, for many operations instead of one each), and answers every operation instead of stopping at the first
+   * error. The kernel handles a datagram's messages in order. A refused operation is retried alone after its
+   * datagram, in order, the way {@link apply} does it (add->EEXIST an edit, edit->ESRCH/ENOENT an add; a delete of
+   * what is gone is done at once): so a destination refused because its service was missing is added once the
+   * service's own retry added it. Once the add or edit of a service is refused for good, that service's later
+   * operations are skipped (not sent). A transport failure (timeout, closed socket) answers the operations not yet
+   * answered with it and sends nothing more. Never rejects.
+   */
+  async applyMany(ops: readonly IpvsOp[]): Promise<OpResult[]> {
+    const out = new Array<OpResult>(ops.length);
+    /** Services whose add or edit was refused for good. */
+    const refused = new Set<string>();
+    let broken: Error | null = null;
+    const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+    for (let start = 0; start < ops.length; start += APPLY_BATCH) {
+      const idx: number[] = [];
+      const cmds: Array<{ cmd: number; attrs: Buffer[] }> = [];
+      for (let i = start; i < Math.min(ops.length, start + APPLY_BATCH); i++) {
+        const op = ops[i]!;
+        if (broken) out[i] = { op, error: broken };
+        else if (refused.size > 0 && op.op !== 'del-service' && refused.has(serviceKeyId(keyOfOp(op)))) out[i] = { op, skipped: true };
+        else {
+          try {
+            cmds.push(commandOf(op));
+            idx.push(i);
+          } catch (e) {
+            out[i] = { op, error: asError(e) }; // not encodable (a name too long): refused before sending
+            if (op.op === 'add-service' || op.op === 'edit-service') refused.add(serviceKeyId(op.service.key));
+          }
+        }
+      }
+      if (cmds.length === 0) continue;
+      const answers = await this.genl.requestMany(cmds, { ackLast: true });
+      const retry: number[] = [];
+      answers.forEach((a, j) => {
+        const i = idx[j]!;
+        const op = ops[i]!;
+        if (a.ok) out[i] = { op, outcome: 'done' };
+        else if (a.error instanceof NetlinkTransportError) {
+          out[i] = { op, error: a.error };
+          broken ??= a.error;
+        } else if ((op.op === 'del-service' || op.op === 'del-dest') && isErrno(a.error, ESRCH, ENOENT)) out[i] = { op, outcome: 'already-gone' };
+        else retry.push(i);
+      });
+      for (const i of retry) {
+        const op = ops[i]!;
+        const id = serviceKeyId(keyOfOp(op));
+        if (broken) {
+          out[i] = { op, error: broken };
+          continue;
+        }
+        if (op.op !== 'del-service' && refused.has(id)) {
+          out[i] = { op, skipped: true };
+          continue;
+        }
+        try {
+          out[i] = { op, outcome: await this.applyOne(op) };
+        } catch (e) {
+          const err = asError(e);
+          out[i] = { op, error: err };
+          if (err instanceof NetlinkTransportError) broken ??= err;
+          if (op.op === 'add-service' || op.op === 'edit-service') refused.add(id);
+        }
+      }
+    }
+    return out;
+  }
+
   private async applyOne(op: IpvsOp): Promise<AppliedOp['outcome']> {
     switch (op.op) {
       case 'add-service':
@@ -256,5 +356,40 @@ export class IpvsClient {
           return 'already-gone';
         }
     }
+  }
+}
+
+/** The service an operation is about. */
+function keyOfOp(op: IpvsOp): IpvsServiceKey {
+  return op.op === 'add-service' || op.op === 'edit-service' ? op.service.key : op.key;
+}
+
+/** The encoded key of a service per key object: the destinations of a service all carry it (the buffer is only ever copied). */
+const keyAttrs = new WeakMap<IpvsServiceKey, Buffer>();
+
+function serviceKeyAttr(key: IpvsServiceKey): Buffer {
+  let b = keyAttrs.get(key);
+  if (!b) {
+    b = encodeServiceAttr(key, false);
+    keyAttrs.set(key, b);
+  }
+  return b;
+}
+
+/** The generic netlink command of one operation (the same messages as the single-operation methods send). */
+function commandOf(op: IpvsOp): { cmd: number; attrs: Buffer[] } {
+  switch (op.op) {
+    case 'add-service':
+      return { cmd: K.IPVS_CMD_NEW_SERVICE, attrs: [encodeServiceAttr(op.service, true)] };
+    case 'edit-service':
+      return { cmd: K.IPVS_CMD_SET_SERVICE, attrs: [encodeServiceAttr(op.service, true)] };
+    case 'del-service':
+      return { cmd: K.IPVS_CMD_DEL_SERVICE, attrs: [serviceKeyAttr(op.key)] };
+    case 'add-dest':
+      return { cmd: K.IPVS_CMD_NEW_DEST, attrs: [serviceKeyAttr(op.key), encodeDestAttr(op.dest, true)] };
+    case 'edit-dest':
+      return { cmd: K.IPVS_CMD_SET_DEST, attrs: [serviceKeyAttr(op.key), encodeDestAttr(op.dest, true)] };
+    case 'del-dest':
+      return { cmd: K.IPVS_CMD_DEL_DEST, attrs: [serviceKeyAttr(op.key), encodeDestAttr({ ...op.dest, forward: 'nat', weight: 0 }, false)] };
   }
 }

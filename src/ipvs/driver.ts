@@ -1,4 +1,4 @@
-// The IPVS driver of the checker worker: maps DesiredState onto IPVS services, reconciles against the kernel and applies, owning only its services.
+// The IPVS driver of the checker worker: maps DesiredState onto IPVS services, reconciles the services that change against the kernel and applies, owning only its services.
 import type { KeepalivedConfig } from '../config/model';
 import type { LvsSyncDaemon } from '../config/model/global';
 import type { DesiredDelta, DesiredDest, DesiredService, DesiredServiceKey, DesiredState, ApplyDesired } from '../check/desired';
@@ -7,7 +7,7 @@ import { registerSubsystem, type Subsystem, type SubsystemContext } from '../cor
 import { NetlinkError } from '../netlink/errors';
 import type { IpvsDaemon, IpvsDest, IpvsService, IpvsServiceKey, IpvsTimeouts } from './attrs';
 import { IpvsClient } from './client';
-import { reconcile, serviceKeyId, type IpvsOp, type IpvsVirtualServer } from './reconcile';
+import { reconcile, sameVirtualServer, serviceKeyId, type IpvsOp, type IpvsVirtualServer } from './reconcile';
 
 /** The logger calls the driver makes (pino's Logger fits). */
 export interface IpvsDriverLogger {
@@ -19,7 +19,7 @@ export interface IpvsDriverLogger {
 /** The part of {@link IpvsClient} the driver uses (tests pass an in-memory fake). */
 export type IpvsBackend = Pick<
   IpvsClient,
-  'listServices' | 'listDests' | 'apply' | 'flush' | 'setTimeouts' | 'startDaemon' | 'stopDaemon' | 'close'
+  'listServices' | 'findService' | 'listDests' | 'applyMany' | 'flush' | 'setTimeouts' | 'startDaemon' | 'stopDaemon' | 'close'
 >;
 
 /** global_defs settings the driver applies (keepalived's lvs_timeouts, lvs_sync_daemon, lvs_flush, lvs_flush_on_stop). */
@@ -33,9 +33,11 @@ export interface IpvsDriverOptions {
   /** `lvs_flush_on_stop`: 'on' flushes the whole table on stop; 'vs' (and the default) remove only our services. */
   readonly flushOnStop?: false | 'on' | 'vs';
   /**
-   * 'always' (default): every apply reads the kernel (one service dump, then the destinations of the services
-   * concerned) so changes made by others are repaired. 'after-error': reconcile against what the last successful
-   * apply left, reading the kernel only on the first apply and after an error.
+   * 'always' (default): an apply reads from the kernel each service it reconciles (IPVS_CMD_GET_SERVICE of that
+   * service, no dump, and its destinations; one service dump instead when many are concerned), so what others
+   * changed in them is repaired. 'after-error': reconcile against what the driver last applied, reading only the
+   * services an error left in doubt. Either way the first apply reads the whole table (one dump, then the
+   * destinations of the desired services it holds), and removing one of our services reads nothing.
    */
   readonly verify?: 'always' | 'after-error';
   /** The IPVS connection (default: {@link IpvsClient.open}, opened on first use). */
@@ -47,11 +49,13 @@ export interface IpvsDriverStats {
   applies: number;
   /** Operations sent and accepted by the kernel. */
   ops: number;
-  /** Operations (or setup steps) the kernel refused; each was logged with its errno. */
+  /** Operations (or setup steps) that failed; logged with their errno, at most MAX_FAILURE_LINES lines per apply. */
   errors: number;
-  /** Kernel reads (service dumps). */
+  /** Kernel reads of the whole service table (IPVS_CMD_GET_SERVICE dumps). */
   dumps: number;
-  /** Applies that reconciled only the services of a delta. */
+  /** Services read one by one (IPVS_CMD_GET_SERVICE without a dump). */
+  reads: number;
+  /** Applies that reconciled only some services (a delta, or what differs from the last applied state). */
   partial: number;
   /** Services the driver currently owns. */
   owned: number;
@@ -62,8 +66,10 @@ export interface IpvsDriverStats {
 /** What {@link createIpvsApply} returns. */
 export interface IpvsApply {
   /**
-   * Applies a desired state; never rejects (errors are logged and counted). With a delta only the services it
-   * names are read, reconciled and sent (the whole state is reconciled instead on the first apply and after any error).
+   * Applies a desired state; never rejects (errors are logged and counted). The first apply reconciles the whole
+   * state against the whole table. After it, only what changed is read, reconciled and sent: with a delta the
+   * services it names, without one the services that differ from what was last applied (a reload, a stop), plus
+   * in both cases the services the previous apply failed on.
    */
   readonly apply: ApplyDesired;
   /** Updates global settings (reload): timeouts are re-sent, the sync daemon restarted when it changed. */
@@ -77,6 +83,16 @@ export interface IpvsApply {
 
 /** How long delta applies wait before trying to open IPVS again after a failure, ms (full applies always try). */
 export const OPEN_RETRY_MS = 5_000;
+
+/** Failures logged one by one per apply or stop; the others are counted and summed up in one line. */
+export const MAX_FAILURE_LINES = 20;
+
+/**
+ * Reading services one by one (GET_SERVICE + GET_DEST each) is cheaper than a dump of the whole table (one reply
+ * message per service in it) while they are fewer than this share of the services we own, or than DUMP_MIN.
+ */
+const DUMP_SHARE = 4;
+const DUMP_MIN = 32;
 
 /** The attrs-model key of a desired service key (pure). */
 export function toIpvsKey(k: DesiredServiceKey): IpvsServiceKey {
@@ -173,9 +189,13 @@ export function toSyncDaemons(d: IpvsDriverOptions['syncDaemon']): IpvsDaemon[] 
   ];
 }
 
+/** A service as logs name it: "[10.0.0.1]:tcp:80" or "FWM 7". */
+function svc(k: IpvsServiceKey): string {
+  return 'fwmark' in k ? `FWM ${k.fwmark}${k.family === 'inet6' ? ' (inet6)' : ''}` : `[${k.address}]:${k.protocol}:${k.port}`;
+}
+
 /** A short text of an operation for logs, keepalived-like: "adding service [10.0.0.1]:tcp:80 -> [10.0.0.2]:80". */
 export function describeOp(op: IpvsOp): string {
-  const svc = (k: IpvsServiceKey): string => ('fwmark' in k ? `FWM ${k.fwmark}${k.family === 'inet6' ? ' (inet6)' : ''}` : `[${k.address}]:${k.protocol}:${k.port}`);
   const dst = (d: IpvsDest): string => `[${d.address}]:${d.port}`;
   switch (op.op) {
     case 'add-service':
@@ -204,9 +224,13 @@ function keyOfOp(op: IpvsOp): IpvsServiceKey {
 
 /**
  * The IPVS driver. Keeps the set of services it owns (added by it, or desired by the configuration), so services
- * configured by someone else in the same namespace are never read for changes, edited or removed. Operations are
- * sent one at a time; a refused one is logged with its errno and counted, and the rest still go (the destinations
- * of a service the kernel refused are skipped). Applies are serialised.
+ * configured by someone else in the same namespace are never read for changes, edited or removed. It also keeps
+ * what it last applied to each of its services, so that a reload or a stop, which hand it the whole desired state,
+ * costs requests for what changed only (keepalived compares the old and new configuration the same way). A service
+ * an apply failed on (a refused operation, a failed read) is in doubt: the next apply reads and reconciles it
+ * again. Operations go in batches (see {@link IpvsClient.applyMany}); a refused one is logged with its errno and
+ * counted, and the rest still go (the destinations of a service the kernel refused are skipped). Applies are
+ * serialised.
  */
 export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOptions = {}): IpvsApply {
   let options = opts;
@@ -215,17 +239,24 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
   let started = false;
   let stopped = false;
   const owned = new Map<string, IpvsServiceKey>();
-  /** What the kernel holds for our services after the last clean apply (verify 'after-error'); null = unknown. */
-  let cache: Map<string, IpvsVirtualServer> | null = null;
+  /** What the kernel holds for each of our services as far as we know: its desired state as last applied without error. */
+  const known = new Map<string, IpvsVirtualServer>();
+  /** Services whose kernel state an error left unknown (read again even with verify 'after-error'). */
+  const doubt = new Set<string>();
+  /** Services the last apply failed on, with what they should be (null: removed): the next apply reconciles them again. */
+  const recheck = new Map<string, IpvsVirtualServer | null>();
   let daemons: IpvsDaemon[] = [];
   let chain: Promise<void> = Promise.resolve();
-  /** The next apply must reconcile everything (start, or a delta was lost to an error). */
+  /** The next apply must read the whole table and reconcile everything (nothing has been read yet). */
   let needFull = true;
   /** Opening failed and was logged: further failures are counted, not logged again, until it works. */
   let openFailLogged = false;
   /** After a failed open, delta applies do not try again before this (performance.now ms): no netlink socket per health change. */
   let openRetryAt = 0;
-  const fresh = (): IpvsDriverStats => ({ applies: 0, ops: 0, errors: 0, dumps: 0, partial: 0, owned: 0, errnos: {} });
+  /** Failure lines left to log in the current apply (see MAX_FAILURE_LINES), and how many were not logged. */
+  let lineBudget = Infinity;
+  let unlogged = 0;
+  const fresh = (): IpvsDriverStats => ({ applies: 0, ops: 0, errors: 0, dumps: 0, reads: 0, partial: 0, owned: 0, errnos: {} });
   let counters = fresh();
 
   const fail = (what: string, e: unknown): void => {
@@ -233,7 +264,25 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
     counters.errors++;
     const k = errno === undefined ? 'none' : String(errno);
     counters.errnos[k] = (counters.errnos[k] ?? 0) + 1;
+    if (lineBudget <= 0) {
+      unlogged++;
+      return;
+    }
+    lineBudget--;
     logger.error(`IPVS: ${what} failed: ${text}${errno !== undefined && !text.includes(`errno ${errno}`) ? ` (errno ${errno})` : ''}`);
+  };
+
+  /** Runs fn with at most MAX_FAILURE_LINES failure lines, then one line for the rest. */
+  const budgeted = async (fn: () => Promise<void>): Promise<void> => {
+    lineBudget = MAX_FAILURE_LINES;
+    unlogged = 0;
+    try {
+      await fn();
+    } finally {
+      if (unlogged > 0) logger.error(`IPVS: ${unlogged} more failure(s) not logged one by one (see the errors counter)`);
+      lineBudget = Infinity;
+      unlogged = 0;
+    }
   };
 
   /** The backend; `eager` (a full apply) tries at once, a delta apply only once OPEN_RETRY_MS have passed since a failure. */
@@ -309,109 +358,179 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
   };
 
   /**
-   * The kernel's view of the services concerned (never anyone else's): desired ∪ owned, or with `scope` only
-   * the services it lists.
+   * Reads the services `ids` (all desired) from the kernel into `actual`; ids it could not read go to `unread`.
+   * One GET_SERVICE (no dump) and one GET_DEST per service, or, when `whole` or when they are many, one dump of
+   * the service table and a GET_DEST for each of them it holds. Rejects only when the dump fails.
    */
-  const readActual = async (b: IpvsBackend, wanted: ReadonlySet<string>, scope?: ReadonlySet<string>): Promise<IpvsVirtualServer[]> => {
-    counters.dumps++;
-    const services = await b.listServices();
-    const out: IpvsVirtualServer[] = [];
-    for (const service of services) {
-      const id = serviceKeyId(service.key);
-      if (scope ? !scope.has(id) : !wanted.has(id) && !owned.has(id)) continue;
-      out.push({ service, dests: await b.listDests(service.key) });
+  const readServices = async (
+    b: IpvsBackend,
+    ids: readonly string[],
+    target: ReadonlyMap<string, IpvsVirtualServer | null>,
+    whole: boolean,
+    actual: Map<string, IpvsVirtualServer>,
+    unread: Set<string>,
+  ): Promise<void> => {
+    if (whole || ids.length > Math.max(DUMP_MIN, owned.size / DUMP_SHARE)) {
+      counters.dumps++;
+      const services = await b.listServices();
+      const wanted = new Set(ids);
+      for (const service of services) {
+        const id = serviceKeyId(service.key);
+        if (!wanted.has(id)) continue; // someone else's, or not concerned: never read in detail
+        try {
+          actual.set(id, { service, dests: await b.listDests(service.key) });
+        } catch (e) {
+          fail(`reading the destinations of ${svc(service.key)}`, e);
+          unread.add(id);
+        }
+      }
+      return;
     }
-    return out;
+    for (const id of ids) {
+      const key = target.get(id)!.service.key;
+      try {
+        counters.reads++;
+        const service = await b.findService(key);
+        if (service) actual.set(id, { service, dests: await b.listDests(key) });
+      } catch (e) {
+        fail(`reading ${svc(key)}`, e);
+        unread.add(id);
+      }
+    }
   };
 
   const applyNow = async (state: DesiredState, delta: DesiredDelta | undefined): Promise<void> => {
     counters.applies++;
     // Without IPVS there is nothing to map the state for (and no point mapping 10,000 services per apply).
+    // Until it opens, needFull stays set: the first apply that gets it reconciles the whole state.
     const b = await open(delta === undefined);
-    if (!b) {
-      needFull = true;
-      return;
-    }
+    if (!b) return;
     if (!started) {
       started = true;
       await setup(b, true);
     }
-    // A delta is enough once a full reconcile has been done and no delta has failed since.
-    const partial = delta !== undefined && !needFull;
-    needFull = true; // until this apply ends
+    const full = needFull;
     let desired: IpvsVirtualServer[];
     try {
-      desired = toVirtualServers(partial ? { services: delta.services } : state);
+      desired = toVirtualServers(delta !== undefined && !full ? { services: delta.services } : state);
     } catch (e) {
       fail('mapping the desired state', e);
       return;
     }
-    const wanted = new Set(desired.map((v) => serviceKeyId(v.service.key)));
-    /** With a delta: the services it concerns (changed or withdrawn); every other one is left as it is. */
-    let scope: Set<string> | undefined;
-    let ownedInScope: IpvsServiceKey[] = [...owned.values()];
-    if (partial) {
+    /** The services this apply reconciles: what each should be (null: not desired, removed when ours). */
+    const target = new Map<string, IpvsVirtualServer | null>();
+    /** Of those, the ones here only because the last apply failed on them: failing again, they wait for a change. */
+    const retried = new Set<string>();
+    if (full) {
+      for (const v of desired) target.set(serviceKeyId(v.service.key), v);
+      for (const id of owned.keys()) if (!target.has(id)) target.set(id, null);
+    } else if (delta !== undefined) {
       counters.partial++;
-      scope = new Set(wanted);
-      ownedInScope = [];
+      for (const [id, v] of recheck) {
+        target.set(id, v);
+        retried.add(id);
+      }
+      const wanted = new Set<string>();
+      for (const v of desired) {
+        const id = serviceKeyId(v.service.key);
+        wanted.add(id);
+        target.set(id, v);
+        retried.delete(id);
+      }
       for (const k of delta.removed) {
         const id = serviceKeyId(toIpvsKey(k));
         if (wanted.has(id)) continue;
-        scope.add(id);
-        const key = owned.get(id);
-        if (key) ownedInScope.push(key);
+        target.set(id, null);
+        retried.delete(id);
       }
-    }
-    let actual: IpvsVirtualServer[];
-    if (options.verify === 'after-error' && cache) {
-      const c = cache;
-      actual = scope ? [...scope].flatMap((id) => c.get(id) ?? []) : [...c.values()];
     } else {
-      try {
-        actual = await readActual(b, wanted, scope);
-      } catch (e) {
-        fail('reading the IPVS table', e);
-        cache = null;
-        return;
+      // The whole desired state (reload, stop): only what differs from what was applied, and what is in doubt.
+      counters.partial++;
+      const wanted = new Set<string>();
+      for (const v of desired) {
+        const id = serviceKeyId(v.service.key);
+        wanted.add(id);
+        const k = known.get(id);
+        if (!k || !sameVirtualServer(k, v)) target.set(id, v);
+      }
+      for (const id of known.keys()) if (!wanted.has(id)) target.set(id, null);
+      for (const id of owned.keys()) if (!wanted.has(id)) target.set(id, null);
+    }
+    recheck.clear();
+
+    // Reads: a removal needs none (DEL_SERVICE of a service we own; ESRCH means it is gone already).
+    const actual = new Map<string, IpvsVirtualServer>();
+    const unread = new Set<string>();
+    const toRead: string[] = [];
+    for (const [id, v] of target) {
+      if (!v) continue;
+      if (full || options.verify !== 'after-error' || doubt.has(id)) toRead.push(id);
+      else {
+        const k = known.get(id);
+        if (k) actual.set(id, k);
       }
     }
-    let ops: IpvsOp[];
     try {
-      ops = reconcile(desired, actual, { owned: ownedInScope });
+      await readServices(b, toRead, target, full, actual, unread);
+    } catch (e) {
+      fail('reading the IPVS table', e);
+      if (full) return; // nothing known yet: the next apply reads the whole table again
+      for (const id of toRead) unread.add(id);
+    }
+    needFull = false;
+
+    const failed = new Set<string>(unread);
+    const want: IpvsVirtualServer[] = [];
+    const have: IpvsVirtualServer[] = [];
+    for (const [id, v] of target) {
+      if (!v || failed.has(id)) continue;
+      want.push(v);
+      const a = actual.get(id);
+      if (a) have.push(a);
+    }
+    let ops: IpvsOp[] = [];
+    try {
+      ops = reconcile(want, have);
     } catch (e) {
       fail('reconciling', e);
-      cache = null;
-      return;
+      for (const v of want) failed.add(serviceKeyId(v.service.key));
+    }
+    for (const [id, v] of target) {
+      const key = v ? undefined : owned.get(id);
+      if (key) ops.push({ op: 'del-service', key });
     }
     // Desired services are ours from now on (keepalived removes them on stop even if they pre-existed).
-    for (const v of desired) owned.set(serviceKeyId(v.service.key), v.service.key);
-    const refused = new Set<string>();
-    let clean = true;
-    for (const op of ops) {
-      const id = serviceKeyId(keyOfOp(op));
-      if (refused.has(id) && op.op !== 'del-service') continue;
+    for (const v of want) if (!failed.has(serviceKeyId(v.service.key))) owned.set(serviceKeyId(v.service.key), v.service.key);
+    if (ops.length > 0) {
       try {
-        await b.apply([op]);
-        counters.ops++;
-        if (op.op === 'del-service') owned.delete(id);
-      } catch (e) {
-        clean = false;
-        fail(describeOp(op), e);
-        if (op.op === 'add-service') {
-          refused.add(id);
-          owned.delete(id);
+        for (const r of await b.applyMany(ops)) {
+          if ('error' in r) {
+            const id = serviceKeyId(keyOfOp(r.op));
+            failed.add(id);
+            fail(describeOp(r.op), r.error);
+            if (r.op.op === 'add-service') owned.delete(id);
+          } else if ('skipped' in r) failed.add(serviceKeyId(keyOfOp(r.op)));
+          else {
+            counters.ops++;
+            if (r.op.op === 'del-service') owned.delete(serviceKeyId(r.op.key));
+          }
         }
+      } catch (e) {
+        fail('applying the IPVS operations', e);
+        for (const id of target.keys()) failed.add(id);
       }
     }
-    if (!clean) cache = null;
-    else if (!scope) cache = new Map(desired.map((v) => [serviceKeyId(v.service.key), v]));
-    else if (cache) {
-      for (const id of scope) cache.delete(id);
-      for (const v of desired) cache.set(serviceKeyId(v.service.key), v);
+    for (const [id, v] of target) {
+      if (failed.has(id)) {
+        known.delete(id);
+        doubt.add(id);
+        if (!retried.has(id)) recheck.set(id, v);
+      } else {
+        doubt.delete(id);
+        if (v) known.set(id, v);
+        else known.delete(id);
+      }
     }
-    // A failed delta is repaired by one full reconcile; a failed full one is not repeated on every change
-    // (a refusal that persists would make every apply a full one): its services are retried when they change.
-    needFull = !clean && partial;
     counters.owned = owned.size;
   };
 
@@ -423,15 +542,18 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
 
   return {
     apply: (state, delta) =>
-      serial(async () => {
-        if (stopped) return;
-        try {
-          await applyNow(state, delta);
-        } catch (e) {
-          cache = null;
-          fail('applying the desired state', e);
-        }
-      }),
+      serial(() =>
+        budgeted(async () => {
+          if (stopped) return;
+          try {
+            await applyNow(state, delta);
+          } catch (e) {
+            needFull = true; // an unexpected failure: what is known cannot be trusted
+            known.clear();
+            fail('applying the desired state', e);
+          }
+        }),
+      ),
     reconfigure: (o) =>
       serial(async () => {
         options = { ...o, backend: options.backend ?? o.backend };
@@ -439,37 +561,40 @@ export function createIpvsApply(logger: IpvsDriverLogger, opts: IpvsDriverOption
         await setup(backend, false);
       }),
     stop: (release) =>
-      serial(async () => {
-        if (stopped) return;
-        stopped = true;
-        const b = backend;
-        if (!b) return;
-        if (release) {
-          if (options.flushOnStop === 'on') {
-            try {
-              await b.flush();
-              logger.info('IPVS: flushed every virtual server (lvs_flush_on_stop)');
-            } catch (e) {
-              fail('lvs_flush_on_stop', e);
-            }
-          } else {
-            for (const [id, key] of owned) {
+      serial(() =>
+        budgeted(async () => {
+          if (stopped) return;
+          stopped = true;
+          const b = backend;
+          if (!b) return;
+          if (release) {
+            if (options.flushOnStop === 'on') {
               try {
-                await b.apply([{ op: 'del-service', key }]);
-                counters.ops++;
-                owned.delete(id);
+                await b.flush();
+                logger.info('IPVS: flushed every virtual server (lvs_flush_on_stop)');
               } catch (e) {
-                fail(describeOp({ op: 'del-service', key }), e);
+                fail('lvs_flush_on_stop', e);
+              }
+            } else if (owned.size > 0) {
+              // One DEL_SERVICE per service we own, nothing read: the kernel removes a service's destinations with it.
+              try {
+                for (const r of await b.applyMany([...owned.values()].map((key) => ({ op: 'del-service' as const, key })))) {
+                  if ('error' in r) fail(describeOp(r.op), r.error);
+                  else if (!('skipped' in r)) counters.ops++;
+                }
+              } catch (e) {
+                fail('removing our virtual servers', e);
               }
             }
+            owned.clear();
+            known.clear();
+            await stopDaemons(b);
           }
-          owned.clear();
-          await stopDaemons(b);
-        }
-        counters.owned = owned.size;
-        b.close();
-        backend = null;
-      }),
+          counters.owned = owned.size;
+          b.close();
+          backend = null;
+        }),
+      ),
     stats: (clear = false) => {
       const out = { ...counters, errnos: { ...counters.errnos }, owned: owned.size };
       if (clear) counters = fresh();

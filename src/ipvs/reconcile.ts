@@ -33,9 +33,17 @@ export interface ReconcileOptions {
   readonly owned?: readonly IpvsServiceKey[];
 }
 
+/** serviceKeyId per key object: the same key is asked for by every operation on its service (keys are readonly). */
+const keyIds = new WeakMap<IpvsServiceKey, string>();
+
 /** A stable text key of a service: 'tcp|inet|192.0.2.1|80' or 'fwmark|inet6|7'. */
 export function serviceKeyId(k: IpvsServiceKey): string {
-  return 'fwmark' in k ? `fwmark|${k.family}|${k.fwmark}` : `${k.protocol}|${k.family}|${canonicalAddress(k.address)}|${k.port}`;
+  let id = keyIds.get(k);
+  if (id === undefined) {
+    id = 'fwmark' in k ? `fwmark|${k.family}|${k.fwmark}` : `${k.protocol}|${k.family}|${canonicalAddress(k.address)}|${k.port}`;
+    keyIds.set(k, id);
+  }
+  return id;
 }
 
 /** A stable text key of a destination within its service. */
@@ -75,6 +83,25 @@ export function destSettingsEqual(want: IpvsDest, have: IpvsDest): boolean {
   const a = want.tunnel;
   const b = have.tunnel;
   return (a?.type ?? 'ipip') === (b?.type ?? 'ipip') && (a?.port ?? 0) === (b?.port ?? 0) && (a?.csum ?? 'nocsum') === (b?.csum ?? 'nocsum');
+}
+
+/**
+ * True when two desired virtual servers ask the same of the kernel: same key, same settings, and the same
+ * destinations with the same settings, in any order (pure). What a reload or a stop compares with what was applied.
+ */
+export function sameVirtualServer(a: IpvsVirtualServer, b: IpvsVirtualServer): boolean {
+  if (serviceKeyId(a.service.key) !== serviceKeyId(b.service.key)) return false;
+  if (!serviceSettingsEqual(a.service, b.service) || !serviceSettingsEqual(b.service, a.service)) return false;
+  if (a.dests.length !== b.dests.length) return false;
+  const theirs = new Map(b.dests.map((d) => [destKeyId(d), d]));
+  const seen = new Set<string>();
+  for (const d of a.dests) {
+    const id = destKeyId(d);
+    const o = theirs.get(id);
+    if (!o || seen.has(id) || !destSettingsEqual(d, o) || !destSettingsEqual(o, d)) return false;
+    seen.add(id);
+  }
+  return seen.size === theirs.size;
 }
 
 function indexBy<T>(items: readonly T[], key: (t: T) => string, what: string): Map<string, T> {

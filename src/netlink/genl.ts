@@ -1,5 +1,6 @@
 // Generic netlink: family resolution through the controller (CTRL_CMD_GETFAMILY) and requests to a family.
 import { NETLINK_GENERIC, NetlinkSocket, type RequestOptions } from './socket';
+import type { NetlinkMessage } from './message';
 import { attr, attrMap, decodeAttrs, decodeGenlPayload, encodeGenlPayload, read, type GenlPayload } from './message';
 
 /** The controller family (linux/genetlink.h). */
@@ -89,6 +90,49 @@ export class GenlFamily {
       info: { cmd, label: this.cmdNames[cmd] ?? `${this.info.name} cmd ${cmd}` },
     });
     return replies.map((r) => decodeGenlPayload(r.payload));
+  }
+
+  /**
+   * Sends several commands in one datagram (see {@link NetlinkSocket.requestMany}, and its `ackLast` for commands
+   * that reply nothing on success); resolves with one answer per command, in order: its decoded replies, or its
+   * error. Never rejects.
+   */
+  async requestMany(
+    reqs: readonly { readonly cmd: number; readonly attrs: readonly Buffer[] }[],
+    opts: { readonly timeoutMs?: number; readonly ackLast?: boolean } = {},
+  ): Promise<Array<{ readonly ok: true; readonly replies: GenlPayload[] } | { readonly ok: false; readonly error: Error }>> {
+    const answers = await this.sock.requestMany(
+      reqs.map((r) => ({ type: this.info.id, payload: [this.header(r.cmd), ...r.attrs], info: this.requestInfo(r.cmd) })),
+      opts,
+    );
+    return answers.map((a) => {
+      if (!a.ok) return a;
+      try {
+        return { ok: true as const, replies: a.replies.map((m: NetlinkMessage) => decodeGenlPayload(m.payload)) };
+      } catch (e) {
+        return { ok: false as const, error: e instanceof Error ? e : new Error(String(e)) };
+      }
+    });
+  }
+
+  /** genlmsghdr and request description per command, shared by the messages of a batch (never written to). */
+  private readonly headers = new Map<number, { header: Buffer; info: { cmd: number; label: string } }>();
+
+  private perCmd(cmd: number): { header: Buffer; info: { cmd: number; label: string } } {
+    let h = this.headers.get(cmd);
+    if (!h) {
+      h = { header: encodeGenlPayload(cmd, this.version, []), info: { cmd, label: this.cmdNames[cmd] ?? `${this.info.name} cmd ${cmd}` } };
+      this.headers.set(cmd, h);
+    }
+    return h;
+  }
+
+  private header(cmd: number): Buffer {
+    return this.perCmd(cmd).header;
+  }
+
+  private requestInfo(cmd: number): { cmd: number; label: string } {
+    return this.perCmd(cmd).info;
   }
 
   /** Closes the socket. */

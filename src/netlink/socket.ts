@@ -3,6 +3,7 @@
 import { RawNetlinkSocket } from 'netlink/dist/raw';
 import { NetlinkError, NetlinkTransportError, type NetlinkRequestInfo } from './errors';
 import {
+  align4,
   decodeDoneError,
   decodeErrorPayload,
   decodeMessages,
@@ -12,6 +13,7 @@ import {
   NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
+  NLMSG_HDRLEN,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
   type NetlinkMessage,
@@ -58,13 +60,26 @@ export interface RequestOptions {
   readonly info?: Omit<NetlinkRequestInfo, 'type'>;
 }
 
+/** One request of {@link NetlinkSocket.requestMany} (never a dump). */
+export interface BatchRequest {
+  readonly type: number;
+  /** The payload, or its parts in order (written straight into the datagram). */
+  readonly payload: Buffer | readonly Buffer[];
+  /** Describes the request in errors. */
+  readonly info?: Omit<NetlinkRequestInfo, 'type'>;
+}
+
+/** The answer to one request of a batch: its replies, or why it failed (a {@link NetlinkError} when the kernel refused it). */
+export type BatchAnswer = { readonly ok: true; readonly replies: NetlinkMessage[] } | { readonly ok: false; readonly error: Error };
+
 interface Pending {
   readonly dump: boolean;
   readonly info: NetlinkRequestInfo;
   readonly replies: NetlinkMessage[];
   readonly resolve: (m: NetlinkMessage[]) => void;
   readonly reject: (e: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  /** The request's own timer (requests of a batch share the batch's). */
+  readonly timer?: NodeJS.Timeout;
 }
 
 /**
@@ -123,6 +138,61 @@ export class NetlinkSocket {
     });
   }
 
+  /**
+   * Sends several requests in one datagram and resolves, once each has its answer, with one answer per request,
+   * in order. The kernel handles the messages of a datagram one after the other within the send, so a refused
+   * request does not stop the ones after it, and this never rejects: a refusal is that request's answer, and a
+   * transport failure or the timeout (one for the whole batch) answers every request still waiting.
+   *
+   * With `ackLast` (for requests whose success has no reply data, e.g. NEW/SET/DEL commands), only the last
+   * message asks for an ACK: the kernel answers a failure whatever the flags, in order, so when the last answer
+   * arrives every request before it that got no error succeeded. One datagram comes back instead of one per
+   * request. If the receive buffer overflows, the kernel drops that answer and every later one until we read, the
+   * last one included: the batch then fails (socket error or timeout), never a failure taken for a success.
+   * The caller keeps batches small enough for the socket buffers.
+   */
+  requestMany(items: readonly BatchRequest[], opts: { readonly timeoutMs?: number; readonly ackLast?: boolean } = {}): Promise<BatchAnswer[]> {
+    if (items.length === 0) return Promise.resolve([]); // an empty datagram is refused (ENODATA)
+    if (this.closed) {
+      const error = new NetlinkTransportError('TSKA_ERR_NETLINK_CLOSED', 'netlink socket is closed');
+      return Promise.resolve(items.map(() => ({ ok: false as const, error })));
+    }
+    const ms = opts.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise<BatchAnswer[]>((resolve) => {
+      const batch = new Batch(items.length, this.pending, opts.ackLast === true, resolve);
+      // One datagram, each message written in place: header, then the payload's parts.
+      let size = 0;
+      for (const it of items) size += align4(NLMSG_HDRLEN + partsLength(it.payload));
+      const datagram = Buffer.alloc(size);
+      let off = 0;
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i]!;
+        this.seq = (this.seq + 1) >>> 0 || 1;
+        batch.seqs[i] = this.seq;
+        this.pending.set(this.seq, new BatchEntry(batch, i, it));
+        const len = NLMSG_HDRLEN + partsLength(it.payload);
+        const flags = NLM_F_REQUEST | (i === items.length - 1 || !opts.ackLast ? NLM_F_ACK : 0);
+        datagram.writeUInt32LE(len, off);
+        datagram.writeUInt16LE(it.type, off + 4);
+        datagram.writeUInt16LE(flags, off + 6);
+        datagram.writeUInt32LE(this.seq, off + 8);
+        datagram.writeUInt32LE(this.transport.portId >>> 0, off + 12);
+        let p = off + NLMSG_HDRLEN;
+        if (Buffer.isBuffer(it.payload)) it.payload.copy(datagram, p);
+        else for (const part of it.payload) p += part.copy(datagram, p);
+        off += align4(len);
+      }
+      batch.timer = setTimeout(() => {
+        const label = items[0]?.info?.label ?? `type ${items[0]?.type}`;
+        batch.failRest(new NetlinkTransportError('TSKA_ERR_NETLINK_TIMEOUT', `netlink batch of ${items.length} (${label}...): no answer in ${ms} ms`));
+      }, ms);
+      this.transport.send(datagram).catch((e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        batch.failRest(new NetlinkTransportError('TSKA_ERR_NETLINK_SOCKET', `netlink send: ${err.message}`, { cause: err }));
+      });
+    });
+  }
+
   /** Closes the socket; requests still waiting fail with TSKA_ERR_NETLINK_CLOSED. */
   close(): void {
     if (this.closed) return;
@@ -132,7 +202,7 @@ export class NetlinkSocket {
   }
 
   private settle(seq: number, p: Pending): void {
-    clearTimeout(p.timer);
+    if (p.timer) clearTimeout(p.timer);
     this.pending.delete(seq);
   }
 
@@ -173,5 +243,81 @@ export class NetlinkSocket {
       return;
     }
     p.replies.push(m);
+  }
+}
+
+function partsLength(payload: Buffer | readonly Buffer[]): number {
+  if (Buffer.isBuffer(payload)) return payload.length;
+  let n = 0;
+  for (const part of payload) n += part.length;
+  return n;
+}
+
+/** The answers of one requestMany call (one object per batch, no closure per request). */
+class Batch {
+  readonly answers: Array<BatchAnswer | undefined>;
+  readonly seqs: number[];
+  timer: NodeJS.Timeout | undefined;
+  private left: number;
+  constructor(
+    n: number,
+    private readonly pending: Map<number, Pending>,
+    private readonly ackLast: boolean,
+    private readonly done: (answers: BatchAnswer[]) => void,
+  ) {
+    this.answers = new Array<BatchAnswer | undefined>(n);
+    this.seqs = new Array<number>(n);
+    this.left = n;
+  }
+
+  answer(i: number, a: BatchAnswer): void {
+    if (this.answers[i]) return;
+    this.answers[i] = a;
+    if (--this.left > 0) return;
+    clearTimeout(this.timer);
+    this.done(this.answers as BatchAnswer[]);
+  }
+
+  /** The kernel answered request i (not a transport failure): with ackLast, the last one's answer ends the batch. */
+  answered(i: number): void {
+    if (!this.ackLast || i !== this.seqs.length - 1) return;
+    for (let j = 0; j < this.seqs.length; j++) {
+      if (this.answers[j]) continue;
+      this.pending.delete(this.seqs[j]!);
+      this.answer(j, { ok: true, replies: [] }); // no error came before the last answer: done
+    }
+  }
+
+  failRest(error: Error): void {
+    for (let j = 0; j < this.seqs.length; j++) {
+      if (this.answers[j]) continue;
+      this.pending.delete(this.seqs[j]!);
+      this.answer(j, { ok: false, error });
+    }
+  }
+}
+
+/** One request of a batch, as the socket's pending table holds it. */
+class BatchEntry implements Pending {
+  readonly dump = false;
+  readonly replies: NetlinkMessage[] = [];
+  constructor(
+    private readonly batch: Batch,
+    private readonly index: number,
+    private readonly req: BatchRequest,
+  ) {}
+
+  get info(): NetlinkRequestInfo {
+    return { type: this.req.type, ...this.req.info };
+  }
+
+  resolve(replies: NetlinkMessage[]): void {
+    this.batch.answer(this.index, { ok: true, replies });
+    this.batch.answered(this.index);
+  }
+
+  reject(error: Error): void {
+    this.batch.answer(this.index, { ok: false, error });
+    if (!(error instanceof NetlinkTransportError)) this.batch.answered(this.index);
   }
 }

@@ -101,6 +101,8 @@ interface DriverStats {
   ops: number;
   errors: number;
   dumps: number;
+  /** Services read one by one (GET_SERVICE without a dump); absent from older builds. */
+  reads?: number;
   partial: number;
 }
 
@@ -237,7 +239,7 @@ async function main(): Promise<void> {
       return r.value;
     };
     const diff = (a: DriverStats, b: DriverStats): string =>
-      `driver: ${b.ops - a.ops} op(s) sent, ${b.dumps - a.dumps} service dump(s), ${b.applies - a.applies} apply(ies) of which ${b.partial - a.partial} by delta, ${b.errors - a.errors} error(s)`;
+      `driver: ${b.ops - a.ops} op(s) sent, ${b.dumps - a.dumps} service dump(s), ${(b.reads ?? 0) - (a.reads ?? 0)} single service read(s), ${b.applies - a.applies} apply(ies) of which ${b.partial - a.partial} partial, ${b.errors - a.errors} error(s)`;
 
     // 1. Cold start: daemon start -> first service, -> every service with its destinations (the last one is added last).
     let first = 0;
@@ -251,7 +253,7 @@ async function main(): Promise<void> {
     row('cold start: daemon start → all services programmed', all.t - tStart, `${counts.services} services, ${counts.dests} destinations in /proc/net/ip_vs (polled every 500 ms)`);
     await sleep(3_000);
     const s0 = await stats();
-    row('  driver counters after start', '-', `${s0.ops} op(s), ${s0.dumps} dump(s), ${s0.applies} apply(ies), ${s0.errors} error(s) ${worry()}`);
+    row('  driver counters after start', '-', `${s0.ops} op(s), ${s0.dumps} dump(s), ${s0.reads ?? 0} single read(s), ${s0.applies} apply(ies), ${s0.errors} error(s) ${worry()}`);
 
     // 2. SIGHUP whose only change is one real server's weight (1 -> 7).
     const reloadOnce = async (weight: number, capture: boolean): Promise<{ kernel?: number; finished: number; reloading?: number; note: string }> => {
@@ -355,11 +357,30 @@ async function main(): Promise<void> {
     await sleep(3_000);
     const sb = await stats(B.proc.pid!);
     const forkedB = B.lines.after(B.t, /Starting Healthcheck child process/)[0];
-    row('restart over the kept table, 1 weight differs → that weight in the kernel', restart.t - B.t, `${forkedB ? `worker forked at ${(forkedB.t - B.t).toFixed(0)} ms; ` : ''}driver: ${sb.ops} op(s), ${sb.dumps} dump(s), ${sb.errors} error(s) ${worry(B.lines)}`);
+    row('restart over the kept table, 1 weight differs → that weight in the kernel', restart.t - B.t, `${forkedB ? `worker forked at ${(forkedB.t - B.t).toFixed(0)} ms; ` : ''}driver: ${sb.ops} op(s), ${sb.dumps} dump(s), ${sb.reads ?? 0} single read(s), ${sb.errors} error(s) ${worry(B.lines)}`);
 
     // 6. SIGTERM without -I: the worker removes its services, within child_wait_time (else the parent kills it).
+    // When were the services gone (the worker logs its shutdown lines after)? One GET_SERVICE of the service removed
+    // last every 50 ms (reading /proc/net/ip_vs that often would take a vCPU from the daemon), then /proc to confirm.
+    const tTerm = now();
+    let cleanAt: number | undefined;
+    let polling = true;
+    const poller = (async (): Promise<void> => {
+      while (polling && cleanAt === undefined) {
+        if ((await client.findService(key(N - 1)).catch(() => undefined)) === null && procCounts().services === 0) cleanAt = now() - tTerm;
+        else await sleep(50);
+      }
+    })();
     const stopB = await terminate(B);
+    polling = false;
+    await poller;
     const left = procCounts();
+    const shutLines = B.lines.after(tTerm, /Shutting down service/);
+    row(
+      'SIGTERM without -I → services gone from the kernel',
+      cleanAt ?? '-',
+      `${shutLines.length} "Shutting down service" line(s) seen before exit${shutLines.length ? `, the last ${(shutLines.at(-1)!.t - tTerm).toFixed(0)} ms after SIGTERM` : ''} (polled every 50 ms)`,
+    );
     const killed = B.lines.seen.filter((x) => /did not stop|killing|SIGKILL|not responding/i.test(x.l)).map((x) => x.l.replace(/^.*?\d{4}: /, ''));
     row('SIGTERM without -I → daemon exit', stopB, `${left.services} services, ${left.dests} destinations left in the kernel${killed.length ? `; ${killed.slice(0, 2).join('; ')}` : ''}`);
   } finally {

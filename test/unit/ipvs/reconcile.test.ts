@@ -1,7 +1,7 @@
 // reconcile(desired, actual): only differences, foreign services untouched, owned ones removed, stable order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reconcile, serviceKeyId, type IpvsVirtualServer } from '../../../src/ipvs/reconcile';
+import { reconcile, sameVirtualServer, serviceKeyId, type IpvsVirtualServer } from '../../../src/ipvs/reconcile';
 import type { IpvsServiceKey } from '../../../src/ipvs/attrs';
 
 const web: IpvsServiceKey = { family: 'inet', protocol: 'tcp', address: '192.0.2.1', port: 80 };
@@ -103,4 +103,20 @@ test('applying the ops to a model of the kernel converges in one pass', () => {
 
 test('duplicate keys in the desired state are rejected', () => {
   assert.throws(() => reconcile([desired[0]!, desired[0]!], []), /duplicate desired service/);
+});
+
+test('sameVirtualServer: what a reload compares with what was applied (settings and destinations, any order)', () => {
+  const w = desired[0]!;
+  assert.ok(sameVirtualServer(w, { ...w, dests: [...w.dests].reverse() }), 'destination order does not matter');
+  assert.ok(!sameVirtualServer(w, { ...w, dests: w.dests.map((d, i) => (i === 1 ? { ...d, weight: 3 } : d)) }), 'a weight');
+  assert.ok(!sameVirtualServer(w, { ...w, dests: w.dests.slice(1) }), 'a destination fewer');
+  assert.ok(!sameVirtualServer(w, { ...w, dests: [w.dests[0]!, { ...w.dests[1]!, address: '10.0.0.3' }] }), 'another destination');
+  assert.ok(!sameVirtualServer(w, { ...w, dests: [w.dests[0]!, w.dests[0]!] }), 'a duplicate is not the same list');
+  assert.ok(!sameVirtualServer(w, { ...w, service: { ...w.service, scheduler: 'rr' } }), 'the scheduler');
+  assert.ok(!sameVirtualServer(w, { ...w, service: { key: web, scheduler: 'wlc' } }), 'persistence dropped');
+  assert.ok(!sameVirtualServer({ ...w, service: { key: web, scheduler: 'wlc' } }, w), 'persistence added');
+  assert.ok(!sameVirtualServer(w, { ...w, service: { ...w.service, key: { ...web, port: 81 } } }), 'another key');
+  const t = desired[1]!;
+  assert.ok(sameVirtualServer(t, { ...t, service: { ...t.service, key: { ...dns, address: '2001:0db8:0::1' } } }), 'the same address written otherwise');
+  assert.ok(!sameVirtualServer(t, { ...t, dests: [{ ...t.dests[0]!, tunnel: { type: 'gue', port: 6081 } }] }), 'tunnel port');
 });

@@ -125,3 +125,77 @@ test('close rejects pending requests and closes the transport; later requests fa
   assert.equal(k.closed(), true);
   await assert.rejects(s.request(32, Buffer.alloc(4)), (e: unknown) => e instanceof NetlinkTransportError && e.code === 'TSKA_ERR_NETLINK_CLOSED');
 });
+
+test('requestMany: one datagram, one answer per request in order; a refusal is an answer, not a rejection', async () => {
+  const k = fakeKernel();
+  let datagrams = 0;
+  const send = k.transport.send;
+  const s = new NetlinkSocket({ ...k.transport, send: (d) => (datagrams++, send(d)) });
+  const p = s.requestMany([0, 1, 2].map((i) => ({ type: 32, payload: Buffer.from([i, 0, 0, 0]), info: { cmd: 5, label: `CMD_${i}` } })));
+  await tick();
+  assert.equal(datagrams, 1);
+  assert.deepEqual(k.sent.map((m) => m.payload[0]), [0, 1, 2]);
+  assert.ok(k.sent.every((m) => m.flags === (NLM_F_REQUEST | NLM_F_ACK)), 'every message asks for its ACK');
+  const [a, b, c] = k.sent.map((m) => m.seq);
+  assert.equal(new Set([a, b, c]).size, 3);
+  k.reply(ack(a!), ack(b!, 17));
+  k.reply(data(c!, 9), ack(c!));
+  const answers = await p;
+  assert.equal(answers.length, 3);
+  assert.deepEqual(answers[0], { ok: true, replies: [] });
+  assert.ok(!answers[1]!.ok && answers[1]!.error instanceof NetlinkError && answers[1]!.error.errnoName === 'EEXIST');
+  assert.match(answers[1]!.ok ? '' : answers[1]!.error.message, /CMD_1: EEXIST/);
+  assert.ok(answers[2]!.ok && answers[2]!.replies[0]!.payload[0] === 9);
+  s.close();
+});
+
+test('requestMany: the batch timeout answers the requests still waiting; nothing is sent for an empty batch', async () => {
+  const k = fakeKernel();
+  const s = new NetlinkSocket(k.transport, 30);
+  assert.deepEqual(await s.requestMany([]), []);
+  assert.equal(k.sent.length, 0);
+  const p = s.requestMany([{ type: 32, payload: Buffer.alloc(4) }, { type: 32, payload: Buffer.alloc(4) }]);
+  await tick();
+  k.reply(ack(k.sent[0]!.seq));
+  const answers = await p;
+  assert.deepEqual(answers[0], { ok: true, replies: [] });
+  assert.ok(!answers[1]!.ok && answers[1]!.error instanceof NetlinkTransportError && answers[1]!.error.code === 'TSKA_ERR_NETLINK_TIMEOUT');
+  k.reply(ack(k.sent[1]!.seq)); // late: ignored
+  s.close();
+});
+
+test('requestMany: closing the socket answers every waiting request with CLOSED; a closed socket sends nothing', async () => {
+  const k = fakeKernel();
+  const s = new NetlinkSocket(k.transport);
+  const p = s.requestMany([{ type: 32, payload: Buffer.alloc(4) }, { type: 32, payload: Buffer.alloc(4) }]);
+  await tick();
+  s.close();
+  for (const a of await p) assert.ok(!a.ok && a.error instanceof NetlinkTransportError && a.error.code === 'TSKA_ERR_NETLINK_CLOSED');
+  const sent = k.sent.length;
+  const later = await s.requestMany([{ type: 32, payload: Buffer.alloc(4) }]);
+  assert.ok(!later[0]!.ok);
+  assert.equal(k.sent.length, sent);
+});
+
+test('requestMany ackLast: only the last asks for an ACK; its answer settles the ones the kernel did not refuse', async () => {
+  const k = fakeKernel();
+  const s = new NetlinkSocket(k.transport, 50);
+  const p = s.requestMany([0, 1, 2, 3].map((i) => ({ type: 32, payload: Buffer.from([i, 0, 0, 0]) })), { ackLast: true });
+  await tick();
+  assert.deepEqual(k.sent.map((m) => m.flags), [NLM_F_REQUEST, NLM_F_REQUEST, NLM_F_REQUEST, NLM_F_REQUEST | NLM_F_ACK]);
+  const seqs = k.sent.map((m) => m.seq);
+  k.reply(ack(seqs[1]!, 22)); // refusals always come back, in order, before the last answer
+  k.reply(ack(seqs[3]!));
+  const answers = await p;
+  assert.deepEqual(answers.map((a) => a.ok), [true, false, true, true]);
+  assert.ok(!answers[1]!.ok && answers[1]!.error instanceof NetlinkError && answers[1]!.error.errnoName === 'EINVAL');
+  // the last one refused also ends the batch
+  const q = s.requestMany([{ type: 32, payload: Buffer.alloc(4) }, { type: 32, payload: Buffer.alloc(4) }], { ackLast: true });
+  await tick();
+  k.reply(ack(k.sent[5]!.seq, 17));
+  assert.deepEqual((await q).map((a) => a.ok), [true, false]);
+  // no last answer (the receive buffer overflowed, or no kernel): nothing is taken for a success
+  const r = s.requestMany([{ type: 32, payload: Buffer.alloc(4) }, { type: 32, payload: Buffer.alloc(4) }], { ackLast: true });
+  for (const a of await r) assert.ok(!a.ok && a.error instanceof NetlinkTransportError && a.error.code === 'TSKA_ERR_NETLINK_TIMEOUT');
+  s.close();
+});

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { IpvsClient } from '../../../src/ipvs/client';
-import { reconcile, destSettingsEqual, serviceKeyId, serviceSettingsEqual, type IpvsVirtualServer } from '../../../src/ipvs/reconcile';
+import { reconcile, destSettingsEqual, serviceKeyId, serviceSettingsEqual, type IpvsOp, type IpvsVirtualServer } from '../../../src/ipvs/reconcile';
 import { IPVS_SCHEDULERS } from '../../../src/ipvs/constants';
 import type { IpvsDest, IpvsServiceKey } from '../../../src/ipvs/attrs';
 import { NetlinkError } from '../../../src/netlink/errors';
@@ -248,6 +248,46 @@ function namespacedTests(): void {
     const d = (await client.listDests(key)).find((x) => x.address === dest.address);
     assert.equal(d?.weight, 7);
     await client.apply(reconcile(desired, await client.dump()));
+  });
+
+  test('applyMany: many operations per datagram, each answered by the kernel; races absorbed; a refused service\'s destinations skipped', async () => {
+    const k = (i: number): IpvsServiceKey => ({ family: 'inet', protocol: 'tcp', address: `10.7.${i >> 8}.${i & 255}`, port: 80 });
+    const d = (i: number, j: number, weight = 1): IpvsDest => ({ address: `10.8.${i & 255}.${j + 1}`, port: 8080, forward: 'nat', weight });
+    const n = 300; // three datagrams of services, then destinations
+    const ops: IpvsOp[] = [];
+    for (let i = 1; i <= n; i++) ops.push({ op: 'add-service', service: { key: k(i), scheduler: 'wlc' } });
+    for (let i = 1; i <= n; i++) for (let j = 0; j < 2; j++) ops.push({ op: 'add-dest', key: k(i), dest: d(i, j) });
+    const r = await client.applyMany(ops);
+    assert.ok(r.every((x) => 'outcome' in x && x.outcome === 'done'), JSON.stringify(r.find((x) => !('outcome' in x && x.outcome === 'done'))));
+    const sorted = (v: { sched: string; dests: string[] } | undefined): unknown => v && { sched: v.sched, dests: [...v.dests].sort() };
+    const list = ipvsadmList();
+    for (let i = 1; i <= n; i++) assert.deepEqual(sorted(list.get(`TCP 10.7.${i >> 8}.${i & 255}:80`)), { sched: 'wlc', dests: [`10.8.${i & 255}.1:8080 Masq 1`, `10.8.${i & 255}.2:8080 Masq 1`] });
+    const again = await client.applyMany([
+      { op: 'add-service', service: { key: k(1), scheduler: 'rr' } }, // exists: edited
+      { op: 'add-dest', key: k(1), dest: d(1, 0, 9) }, // exists: edited
+      { op: 'del-dest', key: k(1), dest: d(1, 7) }, // absent: done
+      { op: 'del-service', key: k(n + 1) }, // absent: done
+      { op: 'edit-service', service: { key: k(n + 2), scheduler: 'rr' } }, // absent: added
+      { op: 'edit-dest', key: k(n + 2), dest: d(n + 2, 0, 3) }, // its service was missing: added after it
+      { op: 'add-service', service: { key: k(n + 3), scheduler: 'nosuch' } }, // refused (ENOENT)
+      { op: 'add-dest', key: k(n + 3), dest: d(n + 3, 0) }, // skipped
+      { op: 'edit-dest', key: k(2), dest: d(2, 1, 4) }, // done
+    ]);
+    const what = again.map((x) => ('outcome' in x ? x.outcome : 'skipped' in x ? 'skipped' : `error ${(x.error as NetlinkError).errnoName}`));
+    assert.deepEqual(what, ['existed-edited', 'existed-edited', 'already-gone', 'already-gone', 'missing-added', 'missing-added', 'error ENOENT', 'skipped', 'done']);
+    const after = ipvsadmList();
+    assert.deepEqual(sorted(after.get('TCP 10.7.0.1:80')), { sched: 'rr', dests: ['10.8.1.1:8080 Masq 9', '10.8.1.2:8080 Masq 1'] });
+    assert.deepEqual(sorted(after.get('TCP 10.7.1.46:80')), { sched: 'rr', dests: ['10.8.46.1:8080 Masq 3'] });
+    assert.equal(after.has('TCP 10.7.1.47:80'), false);
+    assert.deepEqual(sorted(after.get('TCP 10.7.0.2:80')), { sched: 'wlc', dests: ['10.8.2.1:8080 Masq 1', '10.8.2.2:8080 Masq 4'] });
+    // findService: one service without a dump; null when absent
+    assert.equal((await client.findService(k(2)))?.scheduler, 'wlc');
+    assert.equal(await client.findService(k(n + 1)), null);
+    // one DEL_SERVICE each removes the services with their destinations
+    const del = await client.applyMany([...Array.from({ length: n }, (_, i) => k(i + 1)), k(n + 2)].map((key) => ({ op: 'del-service' as const, key })));
+    assert.ok(del.every((x) => 'outcome' in x && x.outcome === 'done'));
+    assert.ok(![...ipvsadmList().keys()].some((s) => s.startsWith('TCP 10.7.')));
+    assert.deepEqual(reconcile(desired, await client.dump()), [], 'the other services are as they were');
   });
 
   test('timeouts: SET_CONFIG then GET_CONFIG', async () => {
